@@ -1,0 +1,100 @@
+"""The one source of "now": real time plus a stored offset, or a stored frozen instant.
+
+The state lives in the database row :class:`~simulator.store.models.ServerState`, so every
+worker process reads the same simulated time. Domain code takes the time from a
+:class:`Clock`; nothing else calls ``datetime.now``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from simulator.store.database import Database
+from simulator.store.models import ServerState
+
+SERVER_STATE_ID = 1
+
+
+def real_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class ClockReading:
+    now: datetime
+    frozen: bool
+
+
+class Clock:
+    """Simulated time shared by all workers; ``wall`` is the real clock it is based on."""
+
+    def __init__(self, database: Database, wall: Callable[[], datetime] = real_now) -> None:
+        self._database = database
+        self._wall = wall
+
+    def now(self) -> datetime:
+        return self.read().now
+
+    def read(self) -> ClockReading:
+        with self._database.reading() as session:
+            return self._reading(_state(session))
+
+    def set(self, when: datetime) -> ClockReading:
+        """Jump to ``when``; a frozen clock stays frozen there."""
+        return self._change(lambda state: self._move_to(state, _aware(when)))
+
+    def advance(self, by: timedelta) -> ClockReading:
+        return self._change(lambda state: self._move_to(state, self._reading(state).now + by))
+
+    def freeze(self, frozen: bool) -> ClockReading:
+        """Stop time at the current simulated instant, or let it run on from there."""
+
+        def apply(state: ServerState) -> None:
+            current = self._reading(state).now
+            state.clock_frozen_at = current if frozen else None
+            if not frozen:
+                state.clock_offset_seconds = (current - self._wall()).total_seconds()
+
+        return self._change(apply)
+
+    def reset(self) -> ClockReading:
+        """Back to real time, running."""
+
+        def apply(state: ServerState) -> None:
+            state.clock_offset_seconds = 0.0
+            state.clock_frozen_at = None
+
+        return self._change(apply)
+
+    def _change(self, apply: Callable[[ServerState], None]) -> ClockReading:
+        with self._database.transaction() as session:
+            state = _state(session)
+            apply(state)
+            return self._reading(state)
+
+    def _move_to(self, state: ServerState, when: datetime) -> None:
+        if state.clock_frozen_at is not None:
+            state.clock_frozen_at = when
+        else:
+            state.clock_offset_seconds = (when - self._wall()).total_seconds()
+
+    def _reading(self, state: ServerState) -> ClockReading:
+        if state.clock_frozen_at is not None:
+            return ClockReading(now=state.clock_frozen_at, frozen=True)
+        offset = timedelta(seconds=state.clock_offset_seconds)
+        return ClockReading(now=self._wall() + offset, frozen=False)
+
+
+def _state(session: Session) -> ServerState:
+    state = session.get(ServerState, SERVER_STATE_ID)
+    if state is None:
+        raise RuntimeError("the database has not been prepared; run the migrations first")
+    return state
+
+
+def _aware(when: datetime) -> datetime:
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)

@@ -1,0 +1,56 @@
+"""The ``/_sim/v1`` control API."""
+
+from __future__ import annotations
+
+import hmac
+
+from flask import Blueprint, Flask, Response, jsonify, request
+
+from simulator.control.seeding import seeded_sites
+from simulator.runtime import Runtime
+from simulator.sites import SITE_CODES
+from simulator.store.migrate import is_current
+from simulator.web.context import attach, runtime
+from simulator.web.errors import JSON_ONLY, error_response, register_error_handlers
+
+blueprint = Blueprint("control", __name__, url_prefix="/v1")
+
+
+@blueprint.get("/health")
+def health() -> Response:
+    return jsonify({"status": "ok"})
+
+
+@blueprint.get("/ready")
+def ready() -> tuple[Response, int]:
+    """200 once the schema is current and every site has been seeded; 503 before."""
+    services = runtime()
+    if not is_current(services.database.engine):
+        return jsonify({"status": "migrating"}), 503
+    missing = [site for site in SITE_CODES if site not in seeded_sites(services)]
+    if missing:
+        return jsonify({"status": "seeding", "sites_not_ready": missing}), 503
+    return jsonify({"status": "ready"}), 200
+
+
+def _require_admin_token() -> tuple[Response | str, int] | None:
+    token = runtime().settings.admin_token
+    if token is None:
+        return None
+    offered = request.headers.get("Authorization", "")
+    if hmac.compare_digest(offered.encode(), f"Bearer {token}".encode()):
+        return None
+    return error_response(
+        "invalid_credentials", "The control API needs 'Authorization: Bearer <admin token>'.", 401
+    )
+
+
+def create_control_app(services: Runtime) -> Flask:
+    """The control app, meant to be mounted under ``/_sim``."""
+    app = Flask(__name__)
+    app.config[JSON_ONLY] = True
+    attach(app, services)
+    register_error_handlers(app)
+    app.before_request(_require_admin_token)
+    app.register_blueprint(blueprint)
+    return app

@@ -1,0 +1,1 @@
+"""The domain: accounts, providers, batches, response files and processing. No Flask here."""

@@ -1,0 +1,33 @@
+"""Typed domain errors, each carrying the contract's error code and HTTP status.
+
+The web layer maps a :class:`PortalError` to a page or a JSON error once, in one place; the
+domain never builds a response itself.
+"""
+
+from __future__ import annotations
+
+
+class PortalError(Exception):
+    """A refusal a client can act on; ``message`` is a sentence for a person."""
+
+    code = "invalid_request"
+    http_status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidRequestError(PortalError):
+    code = "invalid_request"
+    http_status = 400
+
+
+class NotFoundError(PortalError):
+    code = "not_found"
+    http_status = 404
+
+
+class PasswordPolicyError(PortalError):
+    code = "password_policy"
+    http_status = 422

@@ -1,0 +1,60 @@
+"""The services one process shares: settings, database, file store and clock.
+
+Built once per process (the server's parent and each worker build their own, after the
+fork), and handed to the site apps, the control app and the CLI commands.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from simulator.clock import SERVER_STATE_ID, Clock
+from simulator.settings import Settings
+from simulator.store.blobs import BlobStore
+from simulator.store.database import Database
+from simulator.store.migrate import upgrade
+from simulator.store.models import ServerState
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    database: Database
+    blobs: BlobStore
+    clock: Clock
+
+    @classmethod
+    def open(cls, settings: Settings) -> Runtime:
+        database = Database(settings.resolved_database_url)
+        return cls(
+            settings=settings,
+            database=database,
+            blobs=BlobStore(settings.blob_dir),
+            clock=Clock(database),
+        )
+
+    def prepare_storage(self) -> None:
+        """Create the data directory, apply migrations and make the server-state row."""
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.settings.blob_dir.mkdir(parents=True, exist_ok=True)
+        upgrade(self.database.engine)
+        with self.database.transaction() as session:
+            if session.get(ServerState, SERVER_STATE_ID) is None:
+                session.add(
+                    ServerState(
+                        id=SERVER_STATE_ID,
+                        clock_offset_seconds=0.0,
+                        secret_key=secrets.token_hex(32),
+                    )
+                )
+
+    def secret_key(self) -> str:
+        with self.database.reading() as session:
+            state = session.get(ServerState, SERVER_STATE_ID)
+            if state is None:
+                raise RuntimeError("storage is not prepared; call prepare_storage() first")
+            return state.secret_key
+
+    def close(self) -> None:
+        self.database.dispose()

@@ -1,0 +1,69 @@
+"""Run the app on a real multi-process WSGI server: gunicorn, or waitress where it cannot run."""
+
+from __future__ import annotations
+
+import importlib.util
+import ipaddress
+from typing import Any
+
+from simulator.app import create_app
+from simulator.settings import Settings
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def bind_address(host: str, port: int) -> str:
+    return f"[{host.strip('[]')}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def run_server(settings: Settings) -> None:
+    """Serve until stopped. Storage must already be prepared: workers only open it."""
+    if importlib.util.find_spec("gunicorn") is not None:
+        _run_gunicorn(settings)
+    else:
+        _run_waitress(settings)
+
+
+def _run_gunicorn(settings: Settings) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    class PoscSimServer(BaseApplication):  # type: ignore[misc]
+        """Workers each build their own app after the fork, so no connection crosses it."""
+
+        def load_config(self) -> None:
+            options: dict[str, Any] = {
+                "bind": bind_address(settings.host, settings.port),
+                "workers": settings.workers,
+                "threads": settings.threads,
+                "worker_class": "gthread",
+                "timeout": 120,
+                "graceful_timeout": 10,
+                "errorlog": "-",
+                "loglevel": "warning",
+                "proc_name": "posc-sim",
+            }
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return create_app(settings)
+
+    PoscSimServer().run()
+
+
+def _run_waitress(settings: Settings) -> None:
+    import waitress
+
+    waitress.serve(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        threads=settings.workers * settings.threads,
+    )

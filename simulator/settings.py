@@ -1,0 +1,273 @@
+"""One settings object, layered from defaults, a TOML file, ``POSC_SIM_*`` variables and flags.
+
+Precedence, lowest first: defaults, the TOML file, environment variables, command-line flags.
+Site keys may be overridden per site: ``[sites.test]`` in the TOML file, or
+``POSC_SIM_TEST_<KEY>`` / ``POSC_SIM_PROD_<KEY>`` in the environment. A bad value raises
+:class:`SettingsError` whose message is one line naming the key and where it came from, so the
+CLI can stop with that line instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from simulator.sites import SITE_CODES
+
+ENV_PREFIX = "POSC_SIM_"
+
+
+class SettingsError(ValueError):
+    """A setting has a value the simulator cannot use; the message names the key."""
+
+
+Parser = Callable[[Any], Any]
+
+
+def _whole_number(low: int, high: int) -> Parser:
+    def parse(raw: Any) -> int:
+        if isinstance(raw, bool):
+            raise ValueError(f"expected a whole number from {low} to {high}")
+        try:
+            value = int(str(raw).strip()) if not isinstance(raw, int) else raw
+        except ValueError:
+            raise ValueError(f"expected a whole number from {low} to {high}") from None
+        if not low <= value <= high:
+            raise ValueError(f"expected a whole number from {low} to {high}")
+        return value
+
+    return parse
+
+
+def _seconds(raw: Any) -> float:
+    if isinstance(raw, bool):
+        raise ValueError("expected a number of seconds, 0 or more")
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise ValueError("expected a number of seconds, 0 or more") from None
+    if value < 0 or value != value or value == float("inf"):
+        raise ValueError("expected a number of seconds, 0 or more")
+    return value
+
+
+def _choice(*allowed: str) -> Parser:
+    def parse(raw: Any) -> str:
+        value = str(raw).strip().lower()
+        if value not in allowed:
+            raise ValueError(f"expected one of {', '.join(allowed)}")
+        return value
+
+    return parse
+
+
+def _text(raw: Any) -> str:
+    if not isinstance(raw, str | int | Path):
+        raise ValueError("expected text")
+    value = str(raw).strip()
+    if not value:
+        raise ValueError("expected a value, got nothing")
+    return value
+
+
+def _optional_text(raw: Any) -> str | None:
+    return None if raw in (None, "") else _text(raw)
+
+
+def _path(raw: Any) -> Path:
+    return Path(_text(raw)).expanduser()
+
+
+def _optional_path(raw: Any) -> Path | None:
+    return None if raw in (None, "") else _path(raw)
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    """Rules that each site may set for itself (CONTRACT §7)."""
+
+    response_delay_seconds: float = 0.0
+    max_upload_files: int = 5
+    max_upload_bytes: int = 16 * 1024 * 1024
+    lockout_attempts: int = 5
+    password_max_age_days: int = 90
+    archive_after_months: int = 6
+    validation: str = "structure"
+    session_idle_minutes: int = 20
+
+
+SITE_PARSERS: dict[str, Parser] = {
+    "response_delay_seconds": _seconds,
+    "max_upload_files": _whole_number(1, 1000),
+    "max_upload_bytes": _whole_number(1, 2**40),
+    "lockout_attempts": _whole_number(1, 1000),
+    "password_max_age_days": _whole_number(1, 36500),
+    "archive_after_months": _whole_number(1, 1200),
+    "validation": _choice("structure", "full"),
+    "session_idle_minutes": _whole_number(1, 1440),
+}
+
+
+def _default_workers() -> int:
+    return 2 * (os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the server needs to start; ``sites`` holds each site's own rules."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    workers: int = field(default_factory=_default_workers)
+    threads: int = 4
+    data_dir: Path = Path(".posc-sim")
+    database_url: str | None = None
+    admin_token: str | None = None
+    seed: int = 1
+    dataset: str = "demo"
+    sites: Mapping[str, SiteSettings] = field(
+        default_factory=lambda: {code: SiteSettings() for code in SITE_CODES}
+    )
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The configured URL, or the embedded SQLite file inside the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'posc-sim.db').resolve()}"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "files"
+
+    def site(self, code: str) -> SiteSettings:
+        return self.sites[code]
+
+
+SERVER_PARSERS: dict[str, Parser] = {
+    "host": _text,
+    "port": _whole_number(0, 65535),
+    "workers": _whole_number(1, 256),
+    "threads": _whole_number(1, 256),
+    "data_dir": _path,
+    "database_url": _optional_text,
+    "admin_token": _optional_text,
+    "seed": _whole_number(0, 2**63 - 1),
+    "dataset": _choice("demo", "empty"),
+}
+
+
+@dataclass
+class _Layer:
+    """Raw values from one source, with the name each key had there (for error messages)."""
+
+    source: str
+    server: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    sites: dict[str, dict[str, tuple[str, Any]]] = field(default_factory=dict)
+
+
+def _toml_layer(path: Path) -> _Layer:
+    try:
+        with path.open("rb") as handle:
+            document = tomllib.load(handle)
+    except FileNotFoundError:
+        raise SettingsError(f"config: file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(f"config: {path} is not valid TOML ({error})") from None
+    layer = _Layer(source=f"config file {path}")
+    for key, value in document.items():
+        if key == "sites":
+            _toml_sites(layer, path, value)
+        elif key == "faults":
+            continue  # fault rules are read by the control plane, not here
+        elif key in SERVER_PARSERS or key in SITE_PARSERS:
+            layer.server[key] = (key, value)
+        else:
+            raise SettingsError(f"{key}: unknown setting in config file {path}")
+    return layer
+
+
+def _toml_sites(layer: _Layer, path: Path, value: Any) -> None:
+    if not isinstance(value, dict):
+        raise SettingsError(f"sites: expected tables [sites.test] and [sites.prod] in {path}")
+    for code, table in value.items():
+        if code not in SITE_CODES or not isinstance(table, dict):
+            raise SettingsError(f"sites.{code}: unknown site in config file {path}")
+        for key, raw in table.items():
+            if key not in SITE_PARSERS:
+                raise SettingsError(f"sites.{code}.{key}: unknown site setting in {path}")
+            layer.sites.setdefault(code, {})[key] = (f"sites.{code}.{key}", raw)
+
+
+def _environment_layer(environ: Mapping[str, str]) -> _Layer:
+    layer = _Layer(source="environment")
+    for key in (*SERVER_PARSERS, *SITE_PARSERS):
+        name = ENV_PREFIX + key.upper()
+        if name in environ:
+            layer.server[key] = (name, environ[name])
+    for code in SITE_CODES:
+        for key in SITE_PARSERS:
+            name = f"{ENV_PREFIX}{code.upper()}_{key.upper()}"
+            if name in environ:
+                layer.sites.setdefault(code, {})[key] = (name, environ[name])
+    return layer
+
+
+def _parse(key: str, named: tuple[str, Any], source: str, parser: Parser) -> Any:
+    name, raw = named
+    try:
+        return parser(raw)
+    except ValueError as error:
+        raise SettingsError(f"{key}: {error}, got {raw!r} (from {source}: {name})") from None
+
+
+def load_settings(
+    *,
+    config_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Build the settings: defaults, then ``config_file``, then ``environ``, then ``overrides``.
+
+    ``overrides`` are the command-line flags; a ``None`` value means the flag was not given.
+    The config file may also be named by ``POSC_SIM_CONFIG``.
+    """
+    environ = os.environ if environ is None else environ
+    if config_file is None and environ.get(ENV_PREFIX + "CONFIG"):
+        config_file = Path(environ[ENV_PREFIX + "CONFIG"])
+    layers: list[_Layer] = []
+    if config_file is not None:
+        layers.append(_toml_layer(config_file))
+    layers.append(_environment_layer(environ))
+    flags = _Layer(source="command line")
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            flags.server[key] = (f"--{key.replace('_', '-')}", value)
+    layers.append(flags)
+    return _merge(layers)
+
+
+def _merge(layers: list[_Layer]) -> Settings:
+    server: dict[str, Any] = {}
+    shared_site: dict[str, Any] = {}
+    per_site: dict[str, dict[str, Any]] = {code: {} for code in SITE_CODES}
+    for layer in layers:
+        for key, named in layer.server.items():
+            if key in SITE_PARSERS:
+                value = _parse(key, named, layer.source, SITE_PARSERS[key])
+                shared_site[key] = value
+                for code in SITE_CODES:
+                    per_site[code].pop(key, None)
+            else:
+                server[key] = _parse(key, named, layer.source, SERVER_PARSERS[key])
+        for code, values in layer.sites.items():
+            for key, named in values.items():
+                per_site[code][key] = _parse(key, named, layer.source, SITE_PARSERS[key])
+    base = SiteSettings(**shared_site)
+    sites = {code: replace(base, **per_site[code]) for code in SITE_CODES}
+    return Settings(**server, sites=sites)
+

@@ -1,0 +1,47 @@
+"""The two MassHealth sites as data: code asks a profile, it never branches on a site's name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SiteProfile:
+    """What makes one site differ from the other.
+
+    ``usage_indicator`` is the ISA15 value the site accepts and writes; ``pays_claims`` says
+    whether 837 claims end in an 835 remittance; ``banner`` is the visible label every page
+    carries (``None``: no label, as on the real production site).
+    """
+
+    code: str
+    name: str
+    title: str
+    banner: str | None
+    usage_indicator: str
+    pays_claims: bool
+
+    @property
+    def url_prefix(self) -> str:
+        return f"/{self.code}"
+
+
+TEST = SiteProfile(
+    code="test",
+    name="Test",
+    title="Test Transactions",
+    banner="TEST",
+    usage_indicator="T",
+    pays_claims=False,
+)
+PRODUCTION = SiteProfile(
+    code="prod",
+    name="Production",
+    title="Production Transactions",
+    banner=None,
+    usage_indicator="P",
+    pays_claims=True,
+)
+
+SITES: dict[str, SiteProfile] = {profile.code: profile for profile in (TEST, PRODUCTION)}
+SITE_CODES: tuple[str, ...] = tuple(SITES)
