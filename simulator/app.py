@@ -12,6 +12,7 @@ from simulator.sites import SITES
 from simulator.web import landing
 from simulator.web.errors import register_error_handlers
 from simulator.web.site import create_site_app
+from simulator.web.wsgi import WSGIApplication
 
 CONTROL_PREFIX = "/_sim"
 
@@ -24,7 +25,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Flask:
     app.config["SECRET_KEY"] = secret_key
     register_error_handlers(app)
     app.register_blueprint(landing.blueprint)
-    mounts = {
+    mounts: dict[str, WSGIApplication] = {
         profile.url_prefix: create_site_app(services, profile, secret_key)
         for profile in SITES.values()
     }

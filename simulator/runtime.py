@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass
 
 from simulator.clock import SERVER_STATE_ID, Clock
+from simulator.portal.passwords import SecretHasher
 from simulator.settings import Settings
 from simulator.store.blobs import BlobStore
 from simulator.store.database import Database
@@ -23,6 +24,7 @@ class Runtime:
     database: Database
     blobs: BlobStore
     clock: Clock
+    hasher: SecretHasher
 
     @classmethod
     def open(cls, settings: Settings) -> Runtime:
@@ -32,6 +34,7 @@ class Runtime:
             database=database,
             blobs=BlobStore(settings.blob_dir),
             clock=Clock(database),
+            hasher=SecretHasher(settings.password_hash_method),
         )
 
     def prepare_storage(self) -> None:

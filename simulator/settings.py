@@ -10,6 +10,7 @@ CLI can stop with that line instead of a traceback.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -82,8 +83,14 @@ def _path(raw: Any) -> Path:
     return Path(_text(raw)).expanduser()
 
 
-def _optional_path(raw: Any) -> Path | None:
-    return None if raw in (None, "") else _path(raw)
+HASH_METHOD_PATTERN = re.compile(r"^(scrypt(:\d+:\d+:\d+)?|pbkdf2(:sha256(:\d+)?)?)$")
+
+
+def _hash_method(raw: Any) -> str:
+    value = _text(raw)
+    if not HASH_METHOD_PATTERN.match(value):
+        raise ValueError("expected scrypt, scrypt:N:r:p, pbkdf2 or pbkdf2:sha256:iterations")
+    return value
 
 
 @dataclass(frozen=True)
@@ -129,6 +136,7 @@ class Settings:
     admin_token: str | None = None
     seed: int = 1
     dataset: str = "demo"
+    password_hash_method: str = "scrypt"
     sites: Mapping[str, SiteSettings] = field(
         default_factory=lambda: {code: SiteSettings() for code in SITE_CODES}
     )
@@ -158,6 +166,7 @@ SERVER_PARSERS: dict[str, Parser] = {
     "admin_token": _optional_text,
     "seed": _whole_number(0, 2**63 - 1),
     "dataset": _choice("demo", "empty"),
+    "password_hash_method": _hash_method,
 }
 
 
@@ -270,4 +279,3 @@ def _merge(layers: list[_Layer]) -> Settings:
     base = SiteSettings(**shared_site)
     sites = {code: replace(base, **per_site[code]) for code in SITE_CODES}
     return Settings(**server, sites=sites)
-

@@ -58,6 +58,6 @@ def seeded_sites(runtime: Runtime) -> dict[str, SiteState]:
 
 def _seed(runtime: Runtime, session: Session, site: str, dataset: str, seed: int) -> SeededSite:
     now = runtime.clock.now()
-    accounts = seed_site(session, site, dataset, seed, now)
+    accounts = seed_site(session, site, dataset, seed, now, runtime.hasher)
     session.add(SiteState(site=site, dataset=dataset, seed=seed, seeded_at=now))
     return SeededSite(site=site, dataset=dataset, seed=seed, accounts=accounts)

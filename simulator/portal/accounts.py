@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from simulator.portal.errors import InvalidRequestError
 from simulator.portal.identifiers import is_valid_npi, is_valid_pid_sl, is_valid_user_id
-from simulator.portal.passwords import check_password_policy, hash_secret, normalize_answer
+from simulator.portal.passwords import SecretHasher, check_password_policy, normalize_answer
 from simulator.store.models import Organization, Provider, SecurityQuestion, User, UserProvider
 
 SECURITY_LEVELS = ("master", "user")
@@ -86,7 +86,13 @@ def add_provider(
 
 
 def add_user(
-    session: Session, site: str, new: NewUser, now: datetime, providers: Sequence[Provider]
+    session: Session,
+    site: str,
+    new: NewUser,
+    *,
+    now: datetime,
+    providers: Sequence[Provider],
+    hasher: SecretHasher,
 ) -> User:
     """Open an account that may act for ``providers``; the password must meet the policy."""
     _check_new_user(session, site, new)
@@ -96,7 +102,7 @@ def add_user(
         user_id=new.user_id,
         organization=organization,
         security_level=new.security_level,
-        password_hash=hash_secret(new.password),
+        password_hash=hasher.hash(new.password),
         password_changed_at=now,
         must_change_password=new.must_change_password,
         failed_logins=0,
@@ -113,7 +119,7 @@ def add_user(
                 site=site,
                 position=position,
                 question=question,
-                answer_hash=hash_secret(normalize_answer(answer)),
+                answer_hash=hasher.hash(normalize_answer(answer)),
             )
             for position, (question, answer) in enumerate(new.security_questions, start=1)
         ],

@@ -15,7 +15,7 @@ CHARACTER_CLASSES: tuple[tuple[str, str], ...] = (
     ("numbers", string.digits),
     ("special characters", string.punctuation + " "),
 )
-HASH_METHOD = "scrypt"
+DEFAULT_HASH_METHOD = "scrypt"
 
 
 def check_password_policy(password: str, *, current_password: str | None = None) -> None:
@@ -34,12 +34,21 @@ def check_password_policy(password: str, *, current_password: str | None = None)
         raise PasswordPolicyError("The new password must be different from the current password.")
 
 
-def hash_secret(secret: str) -> str:
-    return generate_password_hash(secret, method=HASH_METHOD)
+class SecretHasher:
+    """Salted slow hashes of passwords and security answers.
 
+    ``method`` is a werkzeug method string such as ``scrypt`` or ``scrypt:1024:8:1``; a
+    cheaper cost is for test suites that open hundreds of accounts, never for a real server.
+    """
 
-def verify_secret(secret_hash: str, secret: str) -> bool:
-    return check_password_hash(secret_hash, secret)
+    def __init__(self, method: str = DEFAULT_HASH_METHOD) -> None:
+        self.method = method
+
+    def hash(self, secret: str) -> str:
+        return generate_password_hash(secret, method=self.method)
+
+    def verify(self, secret_hash: str, secret: str) -> bool:
+        return check_password_hash(secret_hash, secret)
 
 
 def normalize_answer(answer: str) -> str:

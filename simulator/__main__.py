@@ -1,0 +1,5 @@
+"""``python -m simulator`` is ``posc-sim``."""
+
+from simulator.cli import main
+
+main()

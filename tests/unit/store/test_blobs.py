@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from simulator.store.blobs import BlobStore, read_chunks
+
+
+def test_written_bytes_come_back_with_size_and_digest(tmp_path: Path) -> None:
+    store = BlobStore(tmp_path)
+    data = b"ISA*00*" * 100_000
+    blob = store.write_chunks("test", [data[:1000], data[1000:]])
+    assert blob.size == len(data)
+    assert blob.sha256 == hashlib.sha256(data).hexdigest()
+    assert blob.key.startswith("test/")
+    with store.open(blob.key) as handle:
+        assert b"".join(read_chunks(handle, 4096)) == data
+
+
+def test_a_failed_write_leaves_no_file_behind(tmp_path: Path) -> None:
+    store = BlobStore(tmp_path)
+
+    def broken() -> Iterator[bytes]:
+        yield b"first part"
+        raise ConnectionResetError("client went away")
+
+    with pytest.raises(ConnectionResetError):
+        store.write_chunks("prod", broken())
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_wiping_a_site_leaves_the_other_site_alone(tmp_path: Path) -> None:
+    store = BlobStore(tmp_path)
+    gone = store.write_bytes("test", b"test bytes")
+    kept = store.write_bytes("prod", b"prod bytes")
+    store.wipe_site("test")
+    assert not (tmp_path / gone.key).exists()
+    with store.open(kept.key) as handle:
+        assert handle.read() == b"prod bytes"
