@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass
 
 from simulator.clock import SERVER_STATE_ID, Clock
+from simulator.portal.access import AccountService
 from simulator.portal.passwords import SecretHasher
 from simulator.settings import Settings
 from simulator.store.blobs import BlobStore
@@ -25,16 +26,20 @@ class Runtime:
     blobs: BlobStore
     clock: Clock
     hasher: SecretHasher
+    accounts: AccountService
 
     @classmethod
     def open(cls, settings: Settings) -> Runtime:
         database = Database(settings.resolved_database_url)
+        clock = Clock(database)
+        hasher = SecretHasher(settings.password_hash_method)
         return cls(
             settings=settings,
             database=database,
             blobs=BlobStore(settings.blob_dir),
-            clock=Clock(database),
-            hasher=SecretHasher(settings.password_hash_method),
+            clock=clock,
+            hasher=hasher,
+            accounts=AccountService(database, clock, hasher, settings.site),
         )
 
     def prepare_storage(self) -> None:

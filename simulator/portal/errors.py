@@ -31,3 +31,40 @@ class NotFoundError(PortalError):
 class PasswordPolicyError(PortalError):
     code = "password_policy"
     http_status = 422
+
+
+class InvalidCredentialsError(PortalError):
+    code = "invalid_credentials"
+    http_status = 401
+
+
+class AccountLockedError(PortalError):
+    code = "account_locked"
+    http_status = 423
+
+
+class PasswordChangeRequiredError(PortalError):
+    code = "password_change_required"
+    http_status = 403
+
+
+class PasswordExpiredError(PortalError):
+    code = "password_expired"
+    http_status = 403
+
+
+class SessionExpiredError(PortalError):
+    code = "session_expired"
+    http_status = 401
+
+
+class ProviderNotAuthorizedError(PortalError):
+    code = "provider_not_authorized"
+    http_status = 403
+
+
+class ResetRefusedError(PortalError):
+    """The forgotten-password questions were failed too often: only Customer Services helps."""
+
+    code = "reset_refused"
+    http_status = 403

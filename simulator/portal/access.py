@@ -1,0 +1,407 @@
+"""Logging in and keeping an account: passwords, lockout, expiry, forgotten passwords, profile.
+
+Every rule reads the simulated clock and the site's own settings. Counters that several worker
+processes may touch at once (failed logins, failed reset tries) change inside a write
+transaction, which SQLite serialises with ``BEGIN IMMEDIATE`` and PostgreSQL with a row lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from simulator.clock import Clock
+from simulator.portal.errors import (
+    AccountLockedError,
+    InvalidCredentialsError,
+    InvalidRequestError,
+    PasswordChangeRequiredError,
+    PasswordExpiredError,
+    PortalError,
+    ProviderNotAuthorizedError,
+    ResetRefusedError,
+)
+from simulator.portal.passwords import SecretHasher, check_password_policy, normalize_answer
+from simulator.settings import SiteSettings
+from simulator.store.database import Database
+from simulator.store.models import Provider, SecurityQuestion, User
+
+RESET_TRIES = 2
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+US_PHONE_PATTERN = re.compile(r"^(\+?1[\s.-]?)?\(?[2-9]\d{2}\)?[\s.-]?\d{3}[\s.-]?\d{4}$")
+PROFILE_LIMITS = {"first_name": 60, "last_name": 60, "company_name": 120, "email": 254}
+
+
+@dataclass(frozen=True)
+class ProviderView:
+    provider_id: str
+    name: str
+    npi: str
+
+
+@dataclass(frozen=True)
+class AccountView:
+    """An account as the web and API layers see it; ``password_stamp`` changes with the password."""
+
+    site: str
+    user_id: str
+    security_level: str
+    first_name: str
+    last_name: str
+    company_name: str
+    email: str
+    phone: str
+    password_expires_at: datetime
+    must_change_password: bool
+    password_expired: bool
+    password_stamp: str
+    security_questions: tuple[str, ...]
+    providers: tuple[ProviderView, ...]
+
+    @property
+    def needs_new_password(self) -> bool:
+        return self.must_change_password or self.password_expired
+
+    def require_usable_password(self) -> None:
+        """Refuse everything but a password change while one is due."""
+        if self.must_change_password:
+            raise PasswordChangeRequiredError(
+                "You must change your password before you can continue."
+            )
+        if self.password_expired:
+            raise PasswordExpiredError(
+                "Your password is more than the allowed number of days old; change it to continue."
+            )
+
+    def provider(self, provider_id: str) -> ProviderView:
+        """The provider if this account may act for it; anything else is refused alike."""
+        for provider in self.providers:
+            if provider.provider_id == provider_id:
+                return provider
+        raise ProviderNotAuthorizedError(
+            f"You are not authorized to act for provider {provider_id!r}."
+        )
+
+
+@dataclass(frozen=True)
+class ProfileChange:
+    first_name: str
+    last_name: str
+    company_name: str
+    email: str
+    phone: str
+
+
+class CredentialCache:
+    """Remembers briefly which password hash a password was verified against.
+
+    A slow hash is a cost per login, not per API call. The key is a keyed digest of site, user
+    and password (the password itself is never kept); a hit counts only while the account
+    still has the same password hash, so a password change or reset in any worker process
+    invalidates it without any message between processes.
+    """
+
+    def __init__(self, ttl_seconds: float = 60.0, max_entries: int = 10_000) -> None:
+        self._key = secrets.token_bytes(32)
+        self._ttl = ttl_seconds
+        self._max_entries = max_entries
+        self._entries: dict[bytes, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+
+    def _digest(self, site: str, user_id: str, password: str) -> bytes:
+        message = f"{site}\0{user_id}\0{password}".encode()
+        return hmac.new(self._key, message, hashlib.sha256).digest()
+
+    def confirms(self, site: str, user_id: str, password: str, password_hash: str) -> bool:
+        with self._lock:
+            entry = self._entries.get(self._digest(site, user_id, password))
+        return entry is not None and entry[1] > time.monotonic() and entry[0] == password_hash
+
+    def remember(self, site: str, user_id: str, password: str, password_hash: str) -> None:
+        with self._lock:
+            if len(self._entries) >= self._max_entries:
+                self._entries.clear()
+            expires = time.monotonic() + self._ttl
+            self._entries[self._digest(site, user_id, password)] = (password_hash, expires)
+
+
+class AccountService:
+    """The accounts of both sites; ``site_rules`` gives each site's settings."""
+
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        hasher: SecretHasher,
+        site_rules: Callable[[str], SiteSettings],
+    ) -> None:
+        self._database = database
+        self._clock = clock
+        self._hasher = hasher
+        self._site_rules = site_rules
+        self._credentials = CredentialCache()
+
+    # -- logging in -------------------------------------------------------------------------
+
+    def authenticate(self, site: str, user_id: str, password: str) -> AccountView:
+        """Check a password; a wrong one counts toward the lockout, a right one clears the count.
+
+        The account may still need a new password: callers check ``needs_new_password``.
+        """
+        with self._database.reading() as session:
+            user = _find_user(session, site, user_id)
+            if (
+                user is not None
+                and not user.locked
+                and user.failed_logins == 0
+                and self._credentials.confirms(site, user_id, password, user.password_hash)
+            ):
+                return self._view(session, user)
+        with self._database.transaction() as session:
+            user = _find_user(session, site, user_id)
+            if user is None:
+                raise InvalidCredentialsError("The submitter ID or password is not correct.")
+            if user.locked:
+                raise AccountLockedError(_LOCKED_MESSAGE)
+            if self._hasher.verify(user.password_hash, password):
+                user.failed_logins = 0
+                self._credentials.remember(site, user_id, password, user.password_hash)
+                return self._view(session, user)
+            refusal = self._count_failure(user)
+        raise refusal  # after the commit, so the count stands
+
+    def _count_failure(self, user: User) -> PortalError:
+        user.failed_logins += 1
+        attempts = self._site_rules(user.site).lockout_attempts
+        if user.failed_logins >= attempts:
+            user.locked = True
+            return AccountLockedError(
+                f"Your submitter ID has been suspended after {attempts} incorrect passwords. "
+                "Contact MassHealth Customer Services to have your password reset."
+            )
+        left = attempts - user.failed_logins
+        return InvalidCredentialsError(
+            f"The submitter ID or password is not correct. {left} "
+            f"{'try' if left == 1 else 'tries'} left before the ID is suspended."
+        )
+
+    def account(self, site: str, user_id: str) -> AccountView:
+        with self._database.reading() as session:
+            return self._view(session, _require_user(session, site, user_id))
+
+    # -- passwords --------------------------------------------------------------------------
+
+    def change_password(
+        self, site: str, user_id: str, current_password: str, new_password: str
+    ) -> AccountView:
+        """Change a password knowing the current one (a wrong one counts toward the lockout)."""
+        self.authenticate(site, user_id, current_password)
+        check_password_policy(new_password, current_password=current_password)
+        with self._database.transaction() as session:
+            user = _require_user(session, site, user_id)
+            self._set_password(user, new_password)
+            return self._view(session, user)
+
+    def _set_password(self, user: User, password: str, *, must_change: bool = False) -> None:
+        user.password_hash = self._hasher.hash(password)
+        user.password_changed_at = self._clock.now()
+        user.must_change_password = must_change
+        user.failed_logins = 0
+
+    # -- Customer Services --------------------------------------------------------------------
+
+    def unlock(self, site: str, user_id: str) -> AccountView:
+        with self._database.transaction() as session:
+            user = _require_user(session, site, user_id)
+            user.locked = False
+            user.failed_logins = 0
+            user.failed_resets = 0
+            return self._view(session, user)
+
+    def assign_password(self, site: str, user_id: str, password: str) -> AccountView:
+        """A password set by Customer Services: it unlocks, and must be changed at next login."""
+        check_password_policy(password)
+        with self._database.transaction() as session:
+            user = _require_user(session, site, user_id)
+            self._set_password(user, password, must_change=True)
+            user.locked = False
+            user.failed_resets = 0
+            return self._view(session, user)
+
+    # -- forgotten passwords ------------------------------------------------------------------
+
+    def security_questions(self, site: str, user_id: str) -> tuple[str, ...]:
+        """The questions a forgotten-password reset asks, if the account may be reset."""
+        with self._database.reading() as session:
+            user = _find_user(session, site, user_id)
+            if user is None:
+                raise InvalidRequestError("That submitter ID was not found.")
+            _check_resettable(user)
+            return tuple(q.question for q in user.security_questions)
+
+    def verify_answers(self, site: str, user_id: str, answers: tuple[str, str]) -> None:
+        """Check both answers; two failed tries refuse further resets, right answers or not."""
+        with self._database.transaction() as session:
+            user = _find_user(session, site, user_id)
+            if user is None:
+                raise InvalidRequestError("That submitter ID was not found.")
+            _check_resettable(user)
+            expected = user.security_questions
+            right = all(
+                self._hasher.verify(question.answer_hash, normalize_answer(answer))
+                for question, answer in zip(expected, answers, strict=True)
+            )
+            if right:
+                return
+            user.failed_resets += 1
+            refusal: PortalError = (
+                ResetRefusedError(_RESET_REFUSED_MESSAGE)
+                if user.failed_resets >= RESET_TRIES
+                else InvalidCredentialsError(
+                    "One or both answers are not correct. You may try once more."
+                )
+            )
+        raise refusal  # after the commit, so the failed try counts
+
+    def reset_password(self, site: str, user_id: str, new_password: str) -> AccountView:
+        """Set a new password after the security questions were answered."""
+        check_password_policy(new_password)
+        with self._database.transaction() as session:
+            user = _require_user(session, site, user_id)
+            _check_resettable(user)
+            self._set_password(user, new_password)
+            user.failed_resets = 0
+            return self._view(session, user)
+
+    # -- profile ----------------------------------------------------------------------------
+
+    def update_profile(self, site: str, user_id: str, change: ProfileChange) -> AccountView:
+        _check_profile(change)
+        with self._database.transaction() as session:
+            user = _require_user(session, site, user_id)
+            user.first_name = change.first_name.strip()
+            user.last_name = change.last_name.strip()
+            user.company_name = change.company_name.strip()
+            user.email = change.email.strip()
+            user.phone = change.phone.strip()
+            return self._view(session, user)
+
+    def update_security(
+        self,
+        site: str,
+        user_id: str,
+        current_password: str,
+        new_password: str | None,
+        questions: tuple[tuple[str, str], tuple[str, str]],
+    ) -> AccountView:
+        """Modify Security Information: the two questions, and the password if one is given."""
+        self.authenticate(site, user_id, current_password)
+        if new_password:
+            check_password_policy(new_password, current_password=current_password)
+        for question, answer in questions:
+            if not question.strip() or not answer.strip():
+                raise InvalidRequestError("Both security questions need a question and an answer.")
+        with self._database.transaction() as session:
+            user = _require_user(session, site, user_id)
+            if new_password:
+                self._set_password(user, new_password)
+            existing = {question.position: question for question in user.security_questions}
+            for position, (question, answer) in enumerate(questions, start=1):
+                slot = existing.get(position) or SecurityQuestion(site=site, position=position)
+                slot.question = question.strip()
+                slot.answer_hash = self._hasher.hash(normalize_answer(answer))
+                if position not in existing:
+                    user.security_questions.append(slot)
+            session.flush()
+            return self._view(session, user)
+
+    # -- views ------------------------------------------------------------------------------
+
+    def _view(self, session: Session, user: User) -> AccountView:
+        expires_at = user.password_changed_at + timedelta(
+            days=self._site_rules(user.site).password_max_age_days
+        )
+        return AccountView(
+            site=user.site,
+            user_id=user.user_id,
+            security_level=user.security_level,
+            first_name=user.first_name,
+            last_name=user.last_name,
+            company_name=user.company_name,
+            email=user.email,
+            phone=user.phone,
+            password_expires_at=expires_at,
+            must_change_password=user.must_change_password,
+            password_expired=self._clock.now() >= expires_at,
+            password_stamp=hashlib.sha256(user.password_hash.encode()).hexdigest()[:16],
+            security_questions=tuple(q.question for q in user.security_questions),
+            providers=tuple(
+                ProviderView(p.provider_id, p.name, p.npi) for p in _providers_of(session, user)
+            ),
+        )
+
+
+_LOCKED_MESSAGE = (
+    "Your submitter ID is suspended. Contact MassHealth Customer Services at 1-800-841-2900 "
+    "to have your password reset."
+)
+_RESET_REFUSED_MESSAGE = (
+    "The security questions were not answered correctly. Contact MassHealth Customer "
+    "Services at 1-800-841-2900 for assistance."
+)
+
+
+def _find_user(session: Session, site: str, user_id: str) -> User | None:
+    return session.scalar(select(User).where(User.site == site, User.user_id == user_id))
+
+
+def _require_user(session: Session, site: str, user_id: str) -> User:
+    user = _find_user(session, site, user_id)
+    if user is None:
+        raise InvalidCredentialsError("The submitter ID or password is not correct.")
+    return user
+
+
+def _check_resettable(user: User) -> None:
+    if user.locked:
+        raise AccountLockedError(_LOCKED_MESSAGE)
+    if user.failed_resets >= RESET_TRIES:
+        raise ResetRefusedError(_RESET_REFUSED_MESSAGE)
+    if len(user.security_questions) < 2:
+        raise ResetRefusedError(
+            "No security questions are on file for this submitter ID. Contact MassHealth "
+            "Customer Services at 1-800-841-2900 to have your password reset."
+        )
+
+
+def _providers_of(session: Session, user: User) -> list[Provider]:
+    """A master user acts for every provider of the organization; others for their grants."""
+    providers = {provider.id: provider for provider in user.providers}
+    if user.security_level == "master" and user.organization_id is not None:
+        for provider in session.scalars(
+            select(Provider).where(
+                Provider.site == user.site, Provider.organization_id == user.organization_id
+            )
+        ):
+            providers.setdefault(provider.id, provider)
+    return sorted(providers.values(), key=lambda provider: provider.provider_id)
+
+
+def _check_profile(change: ProfileChange) -> None:
+    for field, limit in PROFILE_LIMITS.items():
+        if len(getattr(change, field).strip()) > limit:
+            raise InvalidRequestError(f"The {field.replace('_', ' ')} is longer than {limit}.")
+    if change.email.strip() and not EMAIL_PATTERN.match(change.email.strip()):
+        raise InvalidRequestError("The e-mail address does not look like name@example.com.")
+    if change.phone.strip() and not US_PHONE_PATTERN.match(change.phone.strip()):
+        raise InvalidRequestError("The phone number must be a US number, like 617-555-0123.")
