@@ -1,14 +1,98 @@
-"""Login and logout pages."""
+"""Login, logout, the Welcome page, password change and the forgotten-password steps."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, session, url_for
+from flask.typing import ResponseReturnValue
 
-from simulator.web.forms import LoginForm
+from simulator.portal.errors import PasswordPolicyError, PortalError
+from simulator.web.context import runtime, site
+from simulator.web.forms import (
+    ForgotPasswordForm,
+    LoginForm,
+    ResetPasswordForm,
+    SecurityAnswersForm,
+    text,
+)
+from simulator.web.pages import form_page
+from simulator.web.sessions import sign_in, sign_out
 
 blueprint = Blueprint("auth", __name__)
+RESET_USER_KEY = "reset_user_id"
+RESET_VERIFIED_KEY = "reset_verified"
 
 
-@blueprint.get("/login")
-def login() -> str:
-    return render_template("login.html", form=LoginForm())
+@blueprint.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    form = LoginForm()
+
+    def act() -> ResponseReturnValue:
+        account = runtime().accounts.authenticate(
+            site().code, text(form.user_id), text(form.password)
+        )
+        sign_in(account)
+        if account.needs_new_password:
+            return redirect(url_for("account.change_password"))
+        return redirect(url_for("account.welcome"))
+
+    return form_page("login.html", form, act)
+
+
+@blueprint.get("/logout")
+def logout() -> ResponseReturnValue:
+    return sign_out("You have logged out.")
+
+
+@blueprint.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password() -> ResponseReturnValue:
+    form = ForgotPasswordForm()
+
+    def act() -> ResponseReturnValue:
+        runtime().accounts.security_questions(site().code, text(form.user_id))
+        session.clear()
+        session[RESET_USER_KEY] = text(form.user_id)
+        return redirect(url_for("auth.forgot_answers"))
+
+    return form_page("password_forgot.html", form, act)
+
+
+@blueprint.route("/password/forgot/answers", methods=["GET", "POST"])
+def forgot_answers() -> ResponseReturnValue:
+    user_id = session.get(RESET_USER_KEY)
+    if not user_id:
+        return redirect(url_for("auth.forgot_password"))
+    form = SecurityAnswersForm()
+    try:
+        questions = runtime().accounts.security_questions(site().code, user_id)
+    except PortalError as refusal:
+        return render_template(
+            "password_forgot.html", form=ForgotPasswordForm(), error=refusal.message
+        ), refusal.http_status
+
+    def act() -> ResponseReturnValue:
+        answers = (text(form.answer_1), text(form.answer_2))
+        runtime().accounts.verify_answers(site().code, user_id, answers)
+        session[RESET_VERIFIED_KEY] = user_id
+        return redirect(url_for("auth.forgot_reset"))
+
+    return form_page("password_answers.html", form, act, questions=questions)
+
+
+@blueprint.route("/password/forgot/reset", methods=["GET", "POST"])
+def forgot_reset() -> ResponseReturnValue:
+    user_id = session.get(RESET_VERIFIED_KEY)
+    if not user_id:
+        return redirect(url_for("auth.forgot_password"))
+    form = ResetPasswordForm()
+
+    def act() -> ResponseReturnValue:
+        require_confirmation(text(form.new_password), text(form.confirm_password))
+        runtime().accounts.reset_password(site().code, user_id, text(form.new_password))
+        return sign_out("Your password was reset. Log in with your new password.")
+
+    return form_page("password_reset.html", form, act)
+
+
+def require_confirmation(new_password: str, confirmation: str) -> None:
+    if new_password != confirmation:
+        raise PasswordPolicyError("The new password and its confirmation do not match.")

@@ -30,7 +30,10 @@ def wants_json() -> bool:
 
 def error_response(code: str, message: str, status: int) -> tuple[Response | str, int]:
     if wants_json():
-        return jsonify({"error": {"code": code, "message": message}}), status
+        response = jsonify({"error": {"code": code, "message": message}})
+        if status == 401:
+            response.headers["WWW-Authenticate"] = 'Basic realm="MassHealth POSC"'
+        return response, status
     return render_template("error.html", code=code, message=message, status=status), status
 
 

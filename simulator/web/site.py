@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from simulator.runtime import Runtime
 from simulator.sites import SiteProfile
-from simulator.web import auth
+from simulator.web import account, api, auth
 from simulator.web.context import attach
 from simulator.web.errors import register_error_handlers
 
@@ -30,9 +30,11 @@ def create_site_app(runtime: Runtime, profile: SiteProfile, secret_key: str) -> 
         MAX_FORM_MEMORY_SIZE=1024 * 1024,
     )
     attach(app, runtime, profile)
-    CSRFProtect(app)
+    CSRFProtect(app).exempt(api.blueprint)
     register_error_handlers(app)
     app.register_blueprint(auth.blueprint)
+    app.register_blueprint(account.blueprint)
+    app.register_blueprint(api.blueprint)
     app.add_url_rule("/", "index", _index)
     app.context_processor(lambda: {"site": profile})
 
