@@ -6,6 +6,7 @@ import hmac
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
+from simulator.control import directory
 from simulator.control.seeding import seeded_sites
 from simulator.runtime import Runtime
 from simulator.sites import SITE_CODES
@@ -53,4 +54,5 @@ def create_control_app(services: Runtime) -> Flask:
     register_error_handlers(app)
     app.before_request(_require_admin_token)
     app.register_blueprint(blueprint)
+    app.register_blueprint(directory.blueprint)
     return app

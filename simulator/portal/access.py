@@ -25,6 +25,7 @@ from simulator.portal.errors import (
     AccountLockedError,
     InvalidCredentialsError,
     InvalidRequestError,
+    NotFoundError,
     PasswordChangeRequiredError,
     PasswordExpiredError,
     PortalError,
@@ -222,7 +223,7 @@ class AccountService:
 
     def unlock(self, site: str, user_id: str) -> AccountView:
         with self._database.transaction() as session:
-            user = _require_user(session, site, user_id)
+            user = _customer(session, site, user_id)
             user.locked = False
             user.failed_logins = 0
             user.failed_resets = 0
@@ -232,7 +233,7 @@ class AccountService:
         """A password set by Customer Services: it unlocks, and must be changed at next login."""
         check_password_policy(password)
         with self._database.transaction() as session:
-            user = _require_user(session, site, user_id)
+            user = _customer(session, site, user_id)
             self._set_password(user, password, must_change=True)
             user.locked = False
             user.failed_resets = 0
@@ -369,6 +370,14 @@ def _require_user(session: Session, site: str, user_id: str) -> User:
     user = _find_user(session, site, user_id)
     if user is None:
         raise InvalidCredentialsError("The submitter ID or password is not correct.")
+    return user
+
+
+def _customer(session: Session, site: str, user_id: str) -> User:
+    """The account Customer Services is asked about; an unknown one is plainly not found."""
+    user = _find_user(session, site, user_id)
+    if user is None:
+        raise NotFoundError(f"There is no user {user_id!r} on the {site} site.")
     return user
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from simulator.portal.errors import InvalidRequestError
+from simulator.portal.errors import ConflictError, InvalidRequestError
 from simulator.portal.identifiers import is_valid_npi, is_valid_pid_sl, is_valid_user_id
 from simulator.portal.passwords import SecretHasher, check_password_policy, normalize_answer
 from simulator.store.models import Organization, Provider, SecurityQuestion, User, UserProvider
@@ -72,7 +72,7 @@ def add_provider(
     if not is_valid_npi(new.npi):
         raise InvalidRequestError(f"NPI {new.npi!r} is not ten digits with a valid check digit.")
     if find_provider(session, site, new.provider_id) is not None:
-        raise InvalidRequestError(f"Provider {new.provider_id} already exists on this site.")
+        raise ConflictError(f"Provider {new.provider_id} already exists on this site.")
     provider = Provider(
         site=site,
         provider_id=new.provider_id,
@@ -153,4 +153,16 @@ def _check_new_user(session: Session, site: str, new: NewUser) -> None:
     check_password_policy(new.password)
     existing = session.scalar(select(User.id).where(User.site == site, User.user_id == new.user_id))
     if existing is not None:
-        raise InvalidRequestError(f"User {new.user_id} already exists on this site.")
+        raise ConflictError(f"User {new.user_id} already exists on this site.")
+
+
+def users_of(session: Session, site: str) -> list[User]:
+    return list(session.scalars(select(User).where(User.site == site).order_by(User.user_id)))
+
+
+def providers_of(session: Session, site: str) -> list[Provider]:
+    return list(
+        session.scalars(
+            select(Provider).where(Provider.site == site).order_by(Provider.provider_id)
+        )
+    )

@@ -28,6 +28,11 @@ class NotFoundError(PortalError):
     http_status = 404
 
 
+class ConflictError(PortalError):
+    code = "conflict"
+    http_status = 409
+
+
 class PasswordPolicyError(PortalError):
     code = "password_policy"
     http_status = 422

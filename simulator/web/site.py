@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 
 from flask import Flask, Response, redirect, url_for
 from flask_wtf.csrf import CSRFProtect
@@ -15,6 +16,7 @@ from simulator.web.context import attach
 from simulator.web.errors import register_error_handlers
 
 SITE_HEADER = "X-POSC-Site"
+WORKER_HEADER = "X-POSC-Worker"  # the answering process, for tests of multi-worker behaviour
 
 
 def create_site_app(runtime: Runtime, profile: SiteProfile, secret_key: str) -> Flask:
@@ -41,6 +43,7 @@ def create_site_app(runtime: Runtime, profile: SiteProfile, secret_key: str) -> 
     @app.after_request
     def _label(response: Response) -> Response:
         response.headers[SITE_HEADER] = profile.code
+        response.headers[WORKER_HEADER] = str(os.getpid())
         return response
 
     return app
