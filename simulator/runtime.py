@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from simulator.clock import SERVER_STATE_ID, Clock
 from simulator.portal.access import AccountService
+from simulator.portal.journal import Journal
 from simulator.portal.passwords import SecretHasher
 from simulator.settings import Settings
 from simulator.store.blobs import BlobStore
@@ -27,6 +28,7 @@ class Runtime:
     clock: Clock
     hasher: SecretHasher
     accounts: AccountService
+    journal: Journal
 
     @classmethod
     def open(cls, settings: Settings) -> Runtime:
@@ -40,6 +42,7 @@ class Runtime:
             clock=clock,
             hasher=hasher,
             accounts=AccountService(database, clock, hasher, settings.site),
+            journal=Journal(database, clock),
         )
 
     def prepare_storage(self) -> None:

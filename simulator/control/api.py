@@ -6,7 +6,7 @@ import hmac
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
-from simulator.control import directory
+from simulator.control import directory, journal
 from simulator.control.seeding import seeded_sites
 from simulator.runtime import Runtime
 from simulator.sites import SITE_CODES
@@ -55,4 +55,5 @@ def create_control_app(services: Runtime) -> Flask:
     app.before_request(_require_admin_token)
     app.register_blueprint(blueprint)
     app.register_blueprint(directory.blueprint)
+    app.register_blueprint(journal.blueprint)
     return app

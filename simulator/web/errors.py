@@ -8,6 +8,7 @@ from flask import Flask, Response, current_app, jsonify, render_template, reques
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from simulator.portal.errors import PortalError
+from simulator.web.journaling import note_outcome
 
 LOG = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ def error_response(code: str, message: str, status: int) -> tuple[Response | str
 
 
 def _portal_error(error: PortalError) -> tuple[Response | str, int]:
+    note_outcome(error.code)
     return error_response(error.code, error.message, error.http_status)
 
 

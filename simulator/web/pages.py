@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 
 from simulator.portal.errors import PortalError
 from simulator.web.forms import first_error
+from simulator.web.journaling import note_outcome
 
 
 def form_page(
@@ -24,9 +25,11 @@ def form_page(
     if not form.is_submitted():
         return render_template(template, form=form, **context)
     if not form.validate():
+        note_outcome("invalid_request")
         return render_template(template, form=form, error=first_error(form), **context), 400
     try:
         return act()
     except PortalError as refusal:
+        note_outcome(refusal.code)
         page = render_template(template, form=form, error=refusal.message, **context)
         return page, refusal.http_status

@@ -14,6 +14,7 @@ from simulator.sites import SiteProfile
 from simulator.web import account, api, auth
 from simulator.web.context import attach
 from simulator.web.errors import register_error_handlers
+from simulator.web.journaling import record_request
 
 SITE_HEADER = "X-POSC-Site"
 WORKER_HEADER = "X-POSC-Worker"  # the answering process, for tests of multi-worker behaviour
@@ -39,6 +40,8 @@ def create_site_app(runtime: Runtime, profile: SiteProfile, secret_key: str) -> 
     app.register_blueprint(api.blueprint)
     app.add_url_rule("/", "index", _index)
     app.context_processor(lambda: {"site": profile})
+
+    app.after_request(record_request)
 
     @app.after_request
     def _label(response: Response) -> Response:

@@ -53,7 +53,8 @@ def test_the_session_is_renewed_at_login(client: FlaskClient) -> None:
     before = client.get_cookie("posc_test_session", path="/test")
     login(client, "test", "ALICE01")
     after = client.get_cookie("posc_test_session", path="/test")
-    assert before is not None and after is not None
+    assert before is not None
+    assert after is not None
     assert before.value != after.value
 
 

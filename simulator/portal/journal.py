@@ -1,0 +1,85 @@
+"""The request journal: what happened, in order, for harnesses to check afterwards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from simulator.clock import Clock
+from simulator.store.database import Database
+from simulator.store.models import JournalEntry
+
+DEFAULT_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class JournalEvent:
+    site: str
+    operation: str
+    outcome: str
+    status: int | None = None
+    user_id: str | None = None
+    provider_id: str | None = None
+    tracking_number: str | None = None
+    fault_id: str | None = None
+
+
+@dataclass(frozen=True)
+class JournalQuery:
+    site: str | None = None
+    operation: str | None = None
+    user_id: str | None = None
+    provider_id: str | None = None
+    tracking_number: str | None = None
+    since: int | None = None
+    limit: int = DEFAULT_LIMIT
+
+
+class Journal:
+    def __init__(self, database: Database, clock: Clock) -> None:
+        self._database = database
+        self._clock = clock
+
+    def record(self, event: JournalEvent) -> None:
+        with self._database.transaction() as session:
+            session.add(JournalEntry(at=self._clock.now(), **_as_dict(event)))
+
+    def entries(self, query: JournalQuery) -> list[dict[str, Any]]:
+        """Matching entries, oldest first; ``since`` is the last ``seq`` already seen."""
+        statement = select(JournalEntry).order_by(JournalEntry.seq).limit(query.limit)
+        for name in ("site", "operation", "user_id", "provider_id", "tracking_number"):
+            value = getattr(query, name)
+            if value is not None:
+                statement = statement.where(getattr(JournalEntry, name) == value)
+        if query.since is not None:
+            statement = statement.where(JournalEntry.seq > query.since)
+        with self._database.reading() as session:
+            return [_entry_json(entry) for entry in session.scalars(statement)]
+
+    def clear(self, site: str | None = None) -> None:
+        statement = delete(JournalEntry)
+        if site is not None:
+            statement = statement.where(JournalEntry.site == site)
+        with self._database.transaction() as session:
+            session.execute(statement)
+
+
+def _as_dict(event: JournalEvent) -> dict[str, Any]:
+    return {field.name: getattr(event, field.name) for field in fields(event)}
+
+
+def _entry_json(entry: JournalEntry) -> dict[str, Any]:
+    return {
+        "seq": entry.seq,
+        "at": entry.at.isoformat(),
+        "site": entry.site,
+        "operation": entry.operation,
+        "user_id": entry.user_id,
+        "provider_id": entry.provider_id,
+        "tracking_number": entry.tracking_number,
+        "status": entry.status,
+        "outcome": entry.outcome,
+        "fault_id": entry.fault_id,
+    }

@@ -1,0 +1,70 @@
+"""One journal entry per account request of a site, written after the answer is decided.
+
+The operation comes from the endpoint (one table, here); the outcome is the refusal's error
+code when there was one, else ``ok``. A failed credential check on an API call is journaled
+as ``login``, since that is what failed.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Response, g, request, session
+
+from simulator.portal.journal import JournalEvent
+from simulator.web.context import runtime, site
+
+LOG = logging.getLogger(__name__)
+OUTCOME_KEY = "journal_outcome"
+CREDENTIAL_REFUSALS = frozenset({"invalid_credentials", "account_locked"})
+
+OPERATIONS: dict[tuple[str, str], str] = {
+    ("auth.login", "POST"): "login",
+    ("auth.logout", "GET"): "logout",
+    ("account.change_password", "POST"): "password_change",
+    ("api.change_password", "POST"): "password_change",
+    ("auth.forgot_password", "POST"): "password_reset",
+    ("auth.forgot_answers", "POST"): "password_reset",
+    ("auth.forgot_reset", "POST"): "password_reset",
+    ("account.profile", "GET"): "profile",
+    ("account.profile", "POST"): "profile",
+    ("account.security", "POST"): "profile",
+    ("api.me", "GET"): "profile",
+}
+
+
+def note_outcome(code: str) -> None:
+    """Remember why this request was refused, for its journal entry."""
+    setattr(g, OUTCOME_KEY, code)
+
+
+def record_request(response: Response) -> Response:
+    """``after_request``: journal the request if its endpoint has an operation."""
+    operation = OPERATIONS.get((request.endpoint or "", request.method))
+    if operation is None:
+        return response
+    outcome = g.get(OUTCOME_KEY) or ("ok" if response.status_code < 400 else "error")
+    if request.blueprint == "api" and outcome in CREDENTIAL_REFUSALS:
+        operation = "login"
+    event = JournalEvent(
+        site=site().code,
+        operation=operation,
+        outcome=outcome,
+        status=response.status_code,
+        user_id=_user_id(),
+    )
+    try:
+        runtime().journal.record(event)
+    except Exception:  # the journal must never turn an answer into an error
+        LOG.exception("could not journal %s %s", request.method, request.path)
+    return response
+
+
+def _user_id() -> str | None:
+    account = g.get("account")
+    if account is not None:
+        return str(account.user_id)
+    if request.authorization is not None and request.authorization.username:
+        return request.authorization.username
+    named = request.form.get("user_id") or session.get("reset_user_id")
+    return str(named)[:32] if named else None
