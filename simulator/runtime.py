@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from simulator.clock import SERVER_STATE_ID, Clock
 from simulator.portal.access import AccountService
+from simulator.portal.batches import BatchService
+from simulator.portal.files import FileService
 from simulator.portal.journal import Journal
 from simulator.portal.passwords import SecretHasher
 from simulator.settings import Settings
@@ -28,6 +30,8 @@ class Runtime:
     clock: Clock
     hasher: SecretHasher
     accounts: AccountService
+    batches: BatchService
+    files: FileService
     journal: Journal
 
     @classmethod
@@ -35,13 +39,16 @@ class Runtime:
         database = Database(settings.resolved_database_url)
         clock = Clock(database)
         hasher = SecretHasher(settings.password_hash_method)
+        blobs = BlobStore(settings.blob_dir)
         return cls(
             settings=settings,
             database=database,
-            blobs=BlobStore(settings.blob_dir),
+            blobs=blobs,
             clock=clock,
             hasher=hasher,
             accounts=AccountService(database, clock, hasher, settings.site),
+            batches=BatchService(database, clock, blobs, settings.site),
+            files=FileService(database, clock, blobs, settings.site),
             journal=Journal(database, clock),
         )
 

@@ -73,3 +73,28 @@ class ResetRefusedError(PortalError):
 
     code = "reset_refused"
     http_status = 403
+
+
+class UnknownTransactionTypeError(PortalError):
+    code = "unknown_transaction_type"
+    http_status = 422
+
+
+class TransactionTypeNotInUseError(PortalError):
+    code = "transaction_type_not_in_use"
+    http_status = 422
+
+
+class TooManyFilesError(PortalError):
+    code = "too_many_files"
+    http_status = 422
+
+
+class EmptyUploadError(PortalError):
+    code = "empty_upload"
+    http_status = 422
+
+
+class UploadTooLargeError(PortalError):
+    code = "upload_too_large"
+    http_status = 413

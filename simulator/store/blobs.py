@@ -27,34 +27,89 @@ class StoredBlob:
     sha256: str
 
 
+class PendingBlob:
+    """A blob being written: a temporary file in the store that becomes a blob on commit.
+
+    It is file-like (write, read, seek), so a multipart parser can stream an uploaded part
+    straight into it and a zip reader can read it back, and it hashes what is written as it
+    goes, so every byte of an upload is written once and read for hashing never.
+    """
+
+    def __init__(self, root: Path, site: str) -> None:
+        self.key = f"{site}/{secrets.token_hex(1)}/{secrets.token_hex(16)}"
+        self._target = root / self.key
+        self._target.parent.mkdir(parents=True, exist_ok=True)
+        self._temporary = self._target.with_name(f".{self._target.name}.tmp")
+        self._file: IO[bytes] = self._temporary.open("w+b")
+        self._digest = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        written = self._file.write(data)
+        self._digest.update(data)
+        self.size += written
+        return written
+
+    def read(self, size: int = -1) -> bytes:
+        return self._file.read(size)
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        return self._file.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._file.tell()
+
+    def seekable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return True
+
+    def flush(self) -> None:
+        self._file.flush()
+
+    def rewound(self) -> IO[bytes]:
+        """The underlying file, positioned at the start, for readers that want a real file."""
+        self._file.flush()
+        self._file.seek(0)
+        return self._file
+
+    def close(self) -> None:
+        """Kept open until commit or discard; closing early is the owner's business."""
+
+    def commit(self) -> StoredBlob:
+        """Make the bytes durable under their key: fsync, rename, fsync the folder."""
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        os.replace(self._temporary, self._target)
+        _fsync_directory(self._target.parent)
+        return StoredBlob(key=self.key, size=self.size, sha256=self._digest.hexdigest())
+
+    def discard(self) -> None:
+        self._file.close()
+        self._temporary.unlink(missing_ok=True)
+
+
 class BlobStore:
     """Stores file bytes under ``root/<site>/<two hex>/<key>``."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
 
+    def pending(self, site: str) -> PendingBlob:
+        return PendingBlob(self.root, site)
+
     def write_chunks(self, site: str, chunks: Iterable[bytes]) -> StoredBlob:
         """Write ``chunks`` durably and return the blob's key, size and SHA-256."""
-        key = f"{site}/{secrets.token_hex(1)}/{secrets.token_hex(16)}"
-        target = self.root / key
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.tmp")
-        digest = hashlib.sha256()
-        size = 0
+        pending = self.pending(site)
         try:
-            with temporary.open("wb") as handle:
-                for chunk in chunks:
-                    handle.write(chunk)
-                    digest.update(chunk)
-                    size += len(chunk)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, target)
-            _fsync_directory(target.parent)
+            for chunk in chunks:
+                pending.write(chunk)
+            return pending.commit()
         except BaseException:
-            temporary.unlink(missing_ok=True)
+            pending.discard()
             raise
-        return StoredBlob(key=key, size=size, sha256=digest.hexdigest())
 
     def write_bytes(self, site: str, data: bytes) -> StoredBlob:
         return self.write_chunks(site, [data])

@@ -199,7 +199,13 @@ class ResponseFile(Base):
     __tablename__ = "response_files"
     __table_args__ = (
         UniqueConstraint("site", "file_id"),
-        Index("ix_response_files_listing", "site", "provider_pk", "available_at"),
+        # The download page's default order: files not yet downloaded first, oldest first.
+        Index(
+            "ix_response_files_listing", "site", "provider_pk", "downloaded", "available_at", "id"
+        ),
+        Index(
+            "ix_response_files_by_type", "site", "provider_pk", "transaction_type", "available_at"
+        ),
         Index("ix_response_files_batch", "site", "batch_id"),
     )
 
@@ -216,6 +222,7 @@ class ResponseFile(Base):
     created_at: Mapped[datetime] = mapped_column(Timestamp)
     available_at: Mapped[datetime] = mapped_column(Timestamp)
     last_downloaded_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    downloaded: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Job(Base):

@@ -8,7 +8,13 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from simulator.portal.access import AccountView
 from simulator.portal.errors import InvalidCredentialsError, InvalidRequestError
+from simulator.portal.files import FileView
+from simulator.portal.transactions import TRANSACTION_TYPES
 from simulator.web.context import runtime, site
+from simulator.web.criteria import file_search
+from simulator.web.downloads import file_response
+from simulator.web.journaling import note_subject
+from simulator.web.uploads import form_and_files
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 PASSWORD_CHANGE_ENDPOINT = "api.change_password"
@@ -45,6 +51,20 @@ def _json_body(*required: str) -> dict[str, Any]:
     return body
 
 
+def _file_json(view: FileView) -> dict[str, Any]:
+    return {
+        "file_id": view.file_id,
+        "file_name": view.file_name,
+        "transaction_type": view.transaction_type,
+        "tracking_number": view.tracking_number,
+        "size": view.size,
+        "date_available": view.date_available.isoformat(),
+        "date_last_downloaded": (
+            view.date_last_downloaded.isoformat() if view.date_last_downloaded else None
+        ),
+    }
+
+
 @blueprint.get("/me")
 def me() -> Response:
     account = _account()
@@ -73,3 +93,65 @@ def change_password() -> tuple[str, int]:
         site().code, _account().user_id, body["current_password"], body["new_password"]
     )
     return "", 204
+
+
+@blueprint.get("/transaction-types")
+def transaction_types() -> Response:
+    return jsonify(
+        [
+            {
+                "code": t.code,
+                "description": t.description,
+                "direction": t.direction,
+                "in_use": t.in_use,
+            }
+            for t in TRANSACTION_TYPES
+        ]
+    )
+
+
+@blueprint.post("/batches")
+def upload() -> tuple[Response, int]:
+    limit = runtime().settings.site(site().code).max_upload_bytes
+    form, files = form_and_files(request, limit)
+    provider_id = form.get("provider_id", "")
+    note_subject(provider_id=provider_id)
+    receipt = runtime().batches.receive(
+        _account(), provider_id, form.get("transaction_type", ""), files
+    )
+    note_subject(tracking_number=receipt.tracking_number)
+    body = {
+        "tracking_number": receipt.tracking_number,
+        "site": receipt.site,
+        "provider_id": receipt.provider_id,
+        "transaction_type": receipt.transaction_type,
+        "received_at": receipt.received_at.isoformat(),
+        "files": [{"name": f.name, "size": f.size, "sha256": f.sha256} for f in receipt.files],
+    }
+    return jsonify(body), 201
+
+
+@blueprint.get("/batches/<tracking_number>")
+def batch_status(tracking_number: str) -> Response:
+    note_subject(tracking_number=tracking_number)
+    status = runtime().batches.status(_account(), tracking_number)
+    return jsonify(
+        {
+            "tracking_number": status.tracking_number,
+            "status": status.status,
+            "response_files": [_file_json(view) for view in status.response_files],
+        }
+    )
+
+
+@blueprint.get("/files")
+def files() -> Response:
+    provider_id, found = runtime().files.search(_account(), file_search(request.args))
+    note_subject(provider_id=provider_id)
+    return jsonify({"files": [_file_json(view) for view in found]})
+
+
+@blueprint.get("/files/<file_id>")
+def file(file_id: str) -> Response:
+    as_zip = request.args.get("format", "dat") == "zip"
+    return file_response(_account(), file_id, as_zip)

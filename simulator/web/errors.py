@@ -38,7 +38,7 @@ def error_response(code: str, message: str, status: int) -> tuple[Response | str
     return render_template("error.html", code=code, message=message, status=status), status
 
 
-def _portal_error(error: PortalError) -> tuple[Response | str, int]:
+def portal_error_response(error: PortalError) -> tuple[Response | str, int]:
     note_outcome(error.code)
     return error_response(error.code, error.message, error.http_status)
 
@@ -56,6 +56,6 @@ def _unexpected_error(error: Exception) -> tuple[Response | str, int]:
 
 
 def register_error_handlers(app: Flask) -> None:
-    app.register_error_handler(PortalError, _portal_error)
+    app.register_error_handler(PortalError, portal_error_response)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)

@@ -16,6 +16,8 @@ from simulator.web.context import runtime, site
 
 LOG = logging.getLogger(__name__)
 OUTCOME_KEY = "journal_outcome"
+PROVIDER_KEY = "journal_provider_id"
+TRACKING_KEY = "journal_tracking_number"
 CREDENTIAL_REFUSALS = frozenset({"invalid_credentials", "account_locked"})
 
 OPERATIONS: dict[tuple[str, str], str] = {
@@ -30,12 +32,27 @@ OPERATIONS: dict[tuple[str, str], str] = {
     ("account.profile", "POST"): "profile",
     ("account.security", "POST"): "profile",
     ("api.me", "GET"): "profile",
+    ("batch.upload", "POST"): "upload",
+    ("api.upload", "POST"): "upload",
+    ("api.batch_status", "GET"): "status",
+    ("batch.download", "GET"): "search",
+    ("api.files", "GET"): "search",
+    ("batch.file", "GET"): "download",
+    ("api.file", "GET"): "download",
 }
 
 
 def note_outcome(code: str) -> None:
     """Remember why this request was refused, for its journal entry."""
     setattr(g, OUTCOME_KEY, code)
+
+
+def note_subject(provider_id: str | None = None, tracking_number: str | None = None) -> None:
+    """Name the provider and the upload a request was about, for its journal entry."""
+    if provider_id is not None:
+        setattr(g, PROVIDER_KEY, provider_id)
+    if tracking_number is not None:
+        setattr(g, TRACKING_KEY, tracking_number)
 
 
 def record_request(response: Response) -> Response:
@@ -52,6 +69,8 @@ def record_request(response: Response) -> Response:
         outcome=outcome,
         status=response.status_code,
         user_id=_user_id(),
+        provider_id=g.get(PROVIDER_KEY),
+        tracking_number=g.get(TRACKING_KEY),
     )
     try:
         runtime().journal.record(event)

@@ -7,14 +7,17 @@ import os
 
 from flask import Flask, Response, redirect, url_for
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response as BaseResponse
 
+from simulator.portal.dates import shown
 from simulator.runtime import Runtime
 from simulator.sites import SiteProfile
-from simulator.web import account, api, auth
+from simulator.web import account, api, auth, batch
 from simulator.web.context import attach
-from simulator.web.errors import register_error_handlers
+from simulator.web.errors import portal_error_response, register_error_handlers
 from simulator.web.journaling import record_request
+from simulator.web.uploads import MULTIPART_OVERHEAD, UploadRequest, discard_pending, too_large
 
 SITE_HEADER = "X-POSC-Site"
 WORKER_HEADER = "X-POSC-Worker"  # the answering process, for tests of multi-worker behaviour
@@ -23,6 +26,7 @@ WORKER_HEADER = "X-POSC-Worker"  # the answering process, for tests of multi-wor
 def create_site_app(runtime: Runtime, profile: SiteProfile, secret_key: str) -> Flask:
     """The pages and API of one site, meant to be mounted under ``profile.url_prefix``."""
     app = Flask(__name__)
+    rules = runtime.settings.site(profile.code)
     app.config.update(
         SECRET_KEY=_site_secret(secret_key, profile),
         SESSION_COOKIE_NAME=f"posc_{profile.code}_session",
@@ -31,6 +35,7 @@ def create_site_app(runtime: Runtime, profile: SiteProfile, secret_key: str) -> 
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,
         MAX_FORM_MEMORY_SIZE=1024 * 1024,
+        MAX_CONTENT_LENGTH=rules.max_upload_bytes + MULTIPART_OVERHEAD,
     )
     attach(app, runtime, profile)
     CSRFProtect(app).exempt(api.blueprint)
@@ -38,8 +43,16 @@ def create_site_app(runtime: Runtime, profile: SiteProfile, secret_key: str) -> 
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(account.blueprint)
     app.register_blueprint(api.blueprint)
+    app.register_blueprint(batch.blueprint)
+    app.request_class = UploadRequest
+    app.teardown_request(discard_pending)
+    app.register_error_handler(
+        RequestEntityTooLarge,
+        lambda _error: portal_error_response(too_large(rules.max_upload_bytes)),
+    )
     app.add_url_rule("/", "index", _index)
     app.context_processor(lambda: {"site": profile})
+    app.add_template_filter(shown, "us_date")
 
     app.after_request(record_request)
 

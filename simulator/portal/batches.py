@@ -1,0 +1,237 @@
+"""Uploads: one tracking number per upload, its files and its processing job, all or nothing.
+
+The uploaded bytes arrive as :class:`~simulator.store.blobs.PendingBlob` files that the HTTP
+layer streamed to disk while parsing; nothing here reads an upload into memory. The batch row,
+its file rows and the processing job are committed in one transaction after every blob is
+durable, so a tracking number is shown only for an upload that is kept whole.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from simulator.clock import Clock
+from simulator.portal.access import AccountView
+from simulator.portal.errors import (
+    EmptyUploadError,
+    InvalidRequestError,
+    NotFoundError,
+    TooManyFilesError,
+    UploadTooLargeError,
+)
+from simulator.portal.files import FileView, files_of_batch
+from simulator.portal.transactions import upload_type
+from simulator.portal.zips import extract_members, looks_like_zip
+from simulator.settings import SiteSettings
+from simulator.store.blobs import BlobStore, PendingBlob, StoredBlob
+from simulator.store.database import Database
+from simulator.store.models import Batch, BatchFile, Job, Provider, User
+from simulator.store.sequences import next_value
+
+TRACKING_BASE = 100_000_000_000
+UNSAFE_FILE_NAME = re.compile(r"[/\\\x00-\x1f\x7f]")
+MAX_FILE_NAME = 255
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    name: str
+    blob: PendingBlob
+
+
+@dataclass(frozen=True)
+class ReceivedFile:
+    name: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Receipt:
+    tracking_number: str
+    site: str
+    provider_id: str
+    transaction_type: str
+    received_at: datetime
+    files: tuple[ReceivedFile, ...]
+
+
+@dataclass(frozen=True)
+class BatchStatus:
+    tracking_number: str
+    status: str
+    response_files: tuple[FileView, ...]
+
+
+class BatchService:
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        blobs: BlobStore,
+        site_rules: Callable[[str], SiteSettings],
+    ) -> None:
+        self._database = database
+        self._clock = clock
+        self._blobs = blobs
+        self._site_rules = site_rules
+
+    def receive(
+        self,
+        account: AccountView,
+        provider_id: str,
+        transaction_type: str,
+        files: Sequence[IncomingFile],
+    ) -> Receipt:
+        """Keep an upload and queue its processing; a refusal keeps nothing.
+
+        The caller still owns the pending blobs and discards whatever was not committed.
+        """
+        provider = account.provider(provider_id)
+        kind = upload_type(transaction_type)
+        rules = self._site_rules(account.site)
+        _check_limits(files, rules)
+        stored = self._store(account.site, files, rules)
+        try:
+            with self._database.transaction() as session:
+                receipt = self._record(session, account, provider.provider_id, kind.code, stored)
+        except BaseException:
+            for _, blob in stored:
+                self._blobs.delete(blob.key)
+            raise
+        return receipt
+
+    def _store(
+        self, site: str, files: Sequence[IncomingFile], rules: SiteSettings
+    ) -> list[tuple[str, StoredBlob]]:
+        stored: list[tuple[str, StoredBlob]] = []
+        try:
+            for incoming in files:
+                head = incoming.blob.rewound().read(4)
+                if looks_like_zip(incoming.name, head):
+                    members = extract_members(
+                        incoming.blob.rewound(),
+                        incoming.name,
+                        self._blobs,
+                        site,
+                        rules.max_upload_bytes,
+                    )
+                    stored += [(member.name, member.blob) for member in members]
+                else:
+                    stored.append((incoming.name, incoming.blob.commit()))
+        except BaseException:
+            for _, blob in stored:
+                self._blobs.delete(blob.key)
+            raise
+        return stored
+
+    def _record(
+        self,
+        session: Session,
+        account: AccountView,
+        provider_id: str,
+        transaction_type: str,
+        stored: list[tuple[str, StoredBlob]],
+    ) -> Receipt:
+        site = account.site
+        now = self._clock.now()
+        provider = session.scalar(
+            select(Provider).where(Provider.site == site, Provider.provider_id == provider_id)
+        )
+        user_pk = _user_pk(session, site, account.user_id)
+        if provider is None:
+            raise NotFoundError(f"Provider {provider_id} no longer exists.")
+        tracking_number = str(TRACKING_BASE + next_value(session, site, "tracking_number"))
+        batch = Batch(
+            site=site,
+            tracking_number=tracking_number,
+            user_pk=user_pk,
+            provider_pk=provider.id,
+            transaction_type=transaction_type,
+            status="received",
+            received_at=now,
+            total_bytes=sum(blob.size for _, blob in stored),
+            files=[
+                BatchFile(
+                    site=site,
+                    position=position,
+                    name=name,
+                    size=blob.size,
+                    sha256=blob.sha256,
+                    blob_key=blob.key,
+                )
+                for position, (name, blob) in enumerate(stored, start=1)
+            ],
+        )
+        session.add(batch)
+        session.flush()
+        session.add(Job(site=site, batch_id=batch.id, state="queued", run_after=now, attempts=0))
+        return Receipt(
+            tracking_number=tracking_number,
+            site=site,
+            provider_id=provider_id,
+            transaction_type=transaction_type,
+            received_at=now,
+            files=tuple(ReceivedFile(name, blob.size, blob.sha256) for name, blob in stored),
+        )
+
+    def status(self, account: AccountView, tracking_number: str) -> BatchStatus:
+        """The batch and its available response files, for the account's providers only."""
+        allowed = [provider.provider_id for provider in account.providers]
+        with self._database.reading() as session:
+            batch = session.scalar(
+                select(Batch)
+                .join(Provider, Provider.id == Batch.provider_pk)
+                .where(
+                    Batch.site == account.site,
+                    Batch.tracking_number == tracking_number,
+                    Provider.provider_id.in_(allowed),
+                )
+            )
+            if batch is None:
+                raise NotFoundError(f"There is no upload with tracking number {tracking_number!r}.")
+            files = files_of_batch(session, batch, self._clock.now())
+            return BatchStatus(batch.tracking_number, batch.status, tuple(files))
+
+
+def _user_pk(session: Session, site: str, user_id: str) -> int:
+    found = session.scalar(select(User.id).where(User.site == site, User.user_id == user_id))
+    if found is None:
+        raise NotFoundError(f"User {user_id} no longer exists.")
+    return found
+
+
+def _check_limits(files: Sequence[IncomingFile], rules: SiteSettings) -> None:
+    if not files:
+        raise EmptyUploadError("Choose at least one file to upload.")
+    if len(files) > rules.max_upload_files:
+        raise TooManyFilesError(
+            f"You can upload up to {rules.max_upload_files} files at a time; "
+            f"you chose {len(files)}."
+        )
+    total = sum(incoming.blob.size for incoming in files)
+    if total > rules.max_upload_bytes:
+        raise UploadTooLargeError(
+            f"The combined size of the files ({total:,} bytes) exceeds the limit of "
+            f"{rules.max_upload_bytes:,} bytes ({rules.max_upload_bytes / 1048576:g} MB). "
+            "Upload fewer files at once, or compress them."
+        )
+    for incoming in files:
+        check_file_name(incoming.name)
+        if incoming.blob.size == 0:
+            raise EmptyUploadError(f"The file {incoming.name} is empty.")
+
+
+def check_file_name(name: str) -> None:
+    if not name or len(name) > MAX_FILE_NAME:
+        raise InvalidRequestError(f"Each file needs a name of 1 to {MAX_FILE_NAME} characters.")
+    if UNSAFE_FILE_NAME.search(name) or name in {".", ".."}:
+        raise InvalidRequestError(
+            f"The file name {name!r} contains path separators or control characters."
+        )

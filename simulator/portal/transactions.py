@@ -1,0 +1,139 @@
+"""The POSC transaction types: Appendix A of the batch-file job aid and its upload drop-down.
+
+Each type is uploaded or downloaded, in use or "not currently used by MassHealth". An upload
+type names the response file MassHealth pairs with it, if any; X12 types carry their
+implementation-guide version. Non-X12 types use short upper-case codes of our own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+from simulator.portal.errors import TransactionTypeNotInUseError, UnknownTransactionTypeError
+
+UPLOAD = "upload"
+DOWNLOAD = "download"
+
+
+@dataclass(frozen=True)
+class TransactionType:
+    code: str
+    description: str
+    direction: str
+    in_use: bool = True
+    x12_version: str | None = None
+    response: str | None = None
+
+    @property
+    def is_x12(self) -> bool:
+        return self.x12_version is not None
+
+
+_up = partial(TransactionType, direction=UPLOAD)
+_down = partial(TransactionType, direction=DOWNLOAD)
+
+
+TRANSACTION_TYPES: tuple[TransactionType, ...] = (
+    # X12 uploads and their business responses
+    _up("270", "270 Eligibility Verification Request", x12_version="005010X279A1", response="271"),
+    _up("276", "276 Claim Status Request", x12_version="005010X212", response="277"),
+    _up("278", "278 Health Care Services Review Request", x12_version="005010X217", response="278"),
+    _up("834", "834 Benefit Enrollment and Maintenance", x12_version="005010X220A1"),
+    _up(
+        "837P", "837 Health Care Claim - Professional", x12_version="005010X222A1", response="277CA"
+    ),
+    _up(
+        "837I",
+        "837 Health Care Claim - Institutional",
+        x12_version="005010X223A2",
+        response="277CA",
+    ),
+    _up("837D", "837 Health Care Claim - Dental", x12_version="005010X224A2", response="277CA"),
+    # other uploads, with the paired response Appendix A names
+    _up("ACPD", "ACPD - ACO Provider Directory"),
+    _up("MCPD", "MCPD - MCO/ACO Provider Directory"),
+    _up("PLPD", "PLPD - Care Plus Provider Directory", in_use=False),
+    _up("BORIM", "BORIM License Data"),
+    _up("COPAY", "Copay File", response="COPAYD"),
+    _up("MMQ", "MMQ Questionnaire", response="MMQR"),
+    _up("MIDC", "Member ID Card Request", response="MIDR"),
+    _up("MCOPU", "MCO Profile Update", response="MCOPUR"),
+    _up("MCOPE", "MCO Provider Enrollment", response="MCOPER"),
+    _up("PCPA", "PCP-ACOC Interface File", response="PCPE"),
+    _up("PPRQ", "Pre-Payment Review Request", response="PPRS"),
+    _up("HHIN", "Home Health - Inbound"),
+    _up("EHRQ", "Enrollment History Request", in_use=False, response="EHRS"),
+    _up("RIRQ", "Request to Initiate Recovery", in_use=False, response="RIRS"),
+    _up("TPLHQ", "TPL Historic Claims Request", in_use=False, response="TPLHS"),
+    _up("TPLR", "TPL Recovery Data", in_use=False),
+    # X12 downloads
+    _down("TA1", "TA1 Interchange Acknowledgment", x12_version="00501"),
+    _down("999", "999 Implementation Acknowledgment", x12_version="005010X231A1"),
+    _down("271", "271 Eligibility Verification Response", x12_version="005010X279A1"),
+    _down("277", "277 Claim Status Response", x12_version="005010X212"),
+    _down("277CA", "277CA Claim Acknowledgment", x12_version="005010X214"),
+    _down("278", "278 Health Care Services Review Response", x12_version="005010X217"),
+    _down("820", "820 Payroll Deducted and Other Group Premium Payment", x12_version="005010X218"),
+    _down("824", "824 Application Advice", x12_version="005010X186A1"),
+    _down("834", "834 Benefit Enrollment and Maintenance", x12_version="005010X220A1"),
+    _down("834D", "834 Benefit Enrollment and Maintenance - Daily", x12_version="005010X220A1"),
+    _down("834M", "834 Benefit Enrollment and Maintenance - Monthly", x12_version="005010X220A1"),
+    _down("835", "835 Health Care Claim Payment/Advice", x12_version="005010X221A1"),
+    # other downloads
+    _down("COPAYD", "Health Plan Daily Copay"),
+    _down("MMQR", "MMQ Summary Response"),
+    _down("MIDR", "Member ID Card Response"),
+    _down("MCOPUR", "MCO Profile Update Response"),
+    _down("MCOPER", "MCO Provider Enrollment Response"),
+    _down("PCPE", "PCP ACOC Error File"),
+    _down("PPRS", "Pre-Payment Review Response"),
+    _down("CARRIER", "Carrier Code File"),
+    _down("FEW", "Daily FEW File"),
+    _down("SCO", "Daily SCO File"),
+    _down("MISC", "Miscellaneous Reports"),
+    _down("EHRS", "Enrollment History Response", in_use=False),
+    _down("RIRS", "Initiate Recovery Response", in_use=False),
+    _down("TPLHS", "TPL Historic Claims Response", in_use=False),
+    _down("FFSW", "FFS Wrap File", in_use=False),
+    _down("HHOUT", "Home Health Outbound", in_use=False),
+    _down("MCOPES", "MCO Provider Enrollment Summary", in_use=False),
+    _down("OPCC", "Open PCC File", in_use=False),
+)
+
+_BY_DIRECTION = {
+    direction: {t.code: t for t in TRANSACTION_TYPES if t.direction == direction}
+    for direction in (UPLOAD, DOWNLOAD)
+}
+
+
+def upload_type(code: str) -> TransactionType:
+    """The upload type ``code``, if it exists and MassHealth uses it."""
+    found = _BY_DIRECTION[UPLOAD].get(code)
+    if found is None:
+        raise UnknownTransactionTypeError(
+            f"{code!r} is not a transaction type that can be uploaded; "
+            "see GET api/v1/transaction-types."
+        )
+    if not found.in_use:
+        raise TransactionTypeNotInUseError(
+            f"{found.description} is not currently used by MassHealth."
+        )
+    return found
+
+
+def download_type(code: str) -> TransactionType:
+    found = _BY_DIRECTION[DOWNLOAD].get(code)
+    if found is None:
+        raise UnknownTransactionTypeError(
+            f"{code!r} is not a transaction type of downloadable files."
+        )
+    return found
+
+
+def upload_types() -> list[TransactionType]:
+    return [t for t in TRANSACTION_TYPES if t.direction == UPLOAD]
+
+
+def download_types() -> list[TransactionType]:
+    return [t for t in TRANSACTION_TYPES if t.direction == DOWNLOAD]

@@ -1,0 +1,72 @@
+"""Multipart uploads streamed straight into the blob store, never held whole in memory.
+
+Werkzeug asks the request for a file object to write each uploaded part into; ours hands it a
+:class:`~simulator.store.blobs.PendingBlob`, so each byte is written once, into the file that
+becomes the stored blob. Whatever the domain did not commit is discarded when the request
+ends, so a refused or aborted upload leaves no file behind.
+"""
+
+from __future__ import annotations
+
+from typing import IO, Any
+
+from flask import Request, g
+from werkzeug.datastructures import FileStorage
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from simulator.portal.batches import IncomingFile
+from simulator.portal.errors import InvalidRequestError, UploadTooLargeError
+from simulator.store.blobs import PendingBlob
+from simulator.web.context import runtime, site
+
+PENDING_KEY = "pending_blobs"
+MULTIPART_OVERHEAD = 256 * 1024  # room for part headers and form fields around the files
+
+
+class UploadRequest(Request):
+    def _get_file_stream(
+        self,
+        total_content_length: int | None,
+        content_type: str | None,
+        filename: str | None = None,
+        content_length: int | None = None,
+    ) -> IO[bytes]:
+        blob = runtime().blobs.pending(site().code)
+        g.setdefault(PENDING_KEY, []).append(blob)
+        return blob  # type: ignore[return-value]  # file-like: write, read, seek
+
+
+def discard_pending(_error: BaseException | None = None) -> None:
+    """``teardown_request``: drop every uploaded part that did not become part of a batch."""
+    for blob in g.pop(PENDING_KEY, []):
+        blob.discard()
+
+
+def uploaded_files(storages: list[FileStorage]) -> list[IncomingFile]:
+    """The parts of ``files`` that carry a file; browsers send empty parts for unused inputs."""
+    incoming = []
+    for storage in storages:
+        blob = storage.stream
+        if not isinstance(blob, PendingBlob):
+            raise InvalidRequestError("files: expected file parts of a multipart/form-data body.")
+        if not storage.filename and blob.size == 0:
+            continue
+        incoming.append(IncomingFile(name=storage.filename or "", blob=blob))
+    return incoming
+
+
+def form_and_files(request: Request, limit_bytes: int) -> tuple[Any, list[IncomingFile]]:
+    """Parse the body once; a body over the limit is refused while it is read."""
+    try:
+        form = request.form
+        files = uploaded_files(request.files.getlist("files"))
+    except RequestEntityTooLarge:
+        raise too_large(limit_bytes) from None
+    return form, files
+
+
+def too_large(limit_bytes: int) -> UploadTooLargeError:
+    return UploadTooLargeError(
+        f"The upload is larger than the limit of {limit_bytes:,} bytes "
+        f"({limit_bytes / 1048576:g} MB). Upload fewer files at once, or compress them."
+    )
