@@ -203,16 +203,14 @@ class FileService:
         return view, self._blobs.open(view.blob_key)
 
 
-def files_of_batch(session: Session, batch: Batch, now: datetime) -> list[FileView]:
-    rows: Sequence[ResponseFile] = session.scalars(
-        select(ResponseFile)
-        .where(
-            ResponseFile.site == batch.site,
-            ResponseFile.batch_id == batch.id,
-            ResponseFile.available_at <= now,
-        )
-        .order_by(ResponseFile.id)
-    ).all()
+def files_of_batch(session: Session, batch: Batch, now: datetime | None) -> list[FileView]:
+    """The batch's response files available at ``now`` (``None``: all, even those to come)."""
+    statement = select(ResponseFile).where(
+        ResponseFile.site == batch.site, ResponseFile.batch_id == batch.id
+    )
+    if now is not None:
+        statement = statement.where(ResponseFile.available_at <= now)
+    rows: Sequence[ResponseFile] = session.scalars(statement.order_by(ResponseFile.id)).all()
     return [_view(row, batch.tracking_number) for row in rows]
 
 

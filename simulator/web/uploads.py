@@ -12,7 +12,8 @@ from typing import IO, Any
 
 from flask import Request, g
 from werkzeug.datastructures import FileStorage
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
+from werkzeug.formparser import FormDataParser
 
 from simulator.portal.batches import IncomingFile
 from simulator.portal.errors import InvalidRequestError, UploadTooLargeError
@@ -24,6 +25,31 @@ MULTIPART_OVERHEAD = 256 * 1024  # room for part headers and form fields around 
 
 
 class UploadRequest(Request):
+    """A request whose uploaded parts stream into pending blobs, and whose broken body is an error.
+
+    Werkzeug's parser is silent by default: a body cut off mid-file parses as an empty form.
+    Here it raises, and the request answers 400 saying the upload was incomplete.
+    """
+
+    def make_form_data_parser(self) -> FormDataParser:
+        return self.form_data_parser_class(
+            stream_factory=self._get_file_stream,
+            max_form_memory_size=self.max_form_memory_size,
+            max_content_length=self.max_content_length,
+            max_form_parts=self.max_form_parts,
+            cls=self.parameter_storage_class,
+            silent=False,
+        )
+
+    def _load_form_data(self) -> None:
+        try:
+            super()._load_form_data()
+        except ValueError:
+            raise BadRequest(
+                "The upload was cut off or is not a well-formed multipart/form-data body; "
+                "nothing of it was kept. Send it again."
+            ) from None
+
     def _get_file_stream(
         self,
         total_content_length: int | None,

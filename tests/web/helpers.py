@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import base64
+import io
 import re
 from typing import Any
 
 from flask.testing import FlaskClient
-from werkzeug.test import TestResponse
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import TestResponse, encode_multipart
 
 PASSWORD = "Secret#123"
 QUESTIONS = [
     {"question": "What was the name of your elementary school?", "answer": "Lincoln"},
     {"question": "In what city were you born?", "answer": "Worcester"},
 ]
-TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def csrf_token(html: str) -> str:
@@ -57,3 +59,41 @@ def basic(user_id: str, password: str = PASSWORD) -> dict[str, str]:
 def error_text(response: TestResponse) -> str:
     found = re.search(r'id="error"[^>]*>([^<]*)<', response.get_data(as_text=True))
     return found.group(1) if found else ""
+
+
+def upload(
+    client: FlaskClient,
+    site: str,
+    user_id: str,
+    files: list[tuple[bytes, str]],
+    *,
+    provider_id: str = "110048577A",
+    transaction_type: str = "837P",
+) -> TestResponse:
+    """``POST S/api/v1/batches`` with the given (content, file name) parts."""
+    fields = MultiDict([("provider_id", provider_id), ("transaction_type", transaction_type)])
+    for content, name in files:
+        fields.add("files", FileStorage(io.BytesIO(content), filename=name))
+    boundary, body = encode_multipart(fields)
+    return client.post(
+        f"/{site}/api/v1/batches",
+        headers=basic(user_id),
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+
+
+def place_file(
+    client: FlaskClient, site: str, content: str = "ISA*00*placed~", **fields: Any
+) -> dict[str, Any]:
+    body = {
+        "site": site,
+        "provider_id": "110048577A",
+        "transaction_type": "835",
+        "content": content,
+        **fields,
+    }
+    response = client.post("/_sim/v1/files", json=body)
+    assert response.status_code == 201, response.get_json()
+    placed: dict[str, Any] = response.get_json()
+    return placed
