@@ -45,9 +45,18 @@ def runtime(settings: Settings) -> Iterator[Runtime]:
     services.close()
 
 
+class BufferedClient(FlaskClient):
+    """Reads every answer whole and closes it, as a WSGI server would close a streamed file."""
+
+    def open(self, *args: Any, buffered: bool = True, **kwargs: Any) -> Any:
+        return super().open(*args, buffered=buffered, **kwargs)
+
+
 @pytest.fixture
 def app(runtime: Runtime) -> Flask:
-    return create_app(runtime.settings, runtime)
+    app = create_app(runtime.settings, runtime)
+    app.test_client_class = BufferedClient
+    return app
 
 
 @pytest.fixture

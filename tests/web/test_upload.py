@@ -1,4 +1,4 @@
-"""Uploads through the API and the page: tracking numbers, limits, zips, refusals that keep nothing."""
+"""Uploads through the API and the page: tracking numbers, limits, zips, refusals."""
 
 from __future__ import annotations
 
