@@ -136,18 +136,26 @@ class FileService:
                     Provider.site == account.site, Provider.provider_id == provider_id
                 )
             )
-            statement = self._listing(account.site, provider_pk or 0, criteria)
-            return provider_id, [
-                _view(row, tracking) for row, tracking in session.execute(statement)
-            ]
+            batch_pk = None
+            if criteria.tracking_number:
+                batch_pk = session.scalar(
+                    select(Batch.id).where(
+                        Batch.site == account.site,
+                        Batch.tracking_number == criteria.tracking_number,
+                    )
+                )
+                if batch_pk is None:
+                    return provider_id, []
+            statement = self._listing(account.site, provider_pk or 0, batch_pk, criteria)
+            return provider_id, [FileView(*row) for row in session.execute(statement)]
 
     def _listing(
-        self, site: str, provider_pk: int, criteria: FileSearch
-    ) -> Select[ResponseFile, str]:
+        self, site: str, provider_pk: int, batch_pk: int | None, criteria: FileSearch
+    ) -> Select[str, str, str, str | None, int, datetime, datetime | None, str]:
         now = self._clock.now()
         oldest = months_before(now, self._site_rules(site).archive_after_months)
         statement = (
-            select(ResponseFile, Batch.tracking_number)
+            select(*VIEW_COLUMNS)
             .outerjoin(Batch, Batch.id == ResponseFile.batch_id)
             .where(
                 ResponseFile.site == site,
@@ -158,8 +166,8 @@ class FileService:
             .order_by(ResponseFile.downloaded, ResponseFile.available_at, ResponseFile.id)
             .limit(criteria.max_files)
         )
-        if criteria.tracking_number:
-            statement = statement.where(Batch.tracking_number == criteria.tracking_number)
+        if batch_pk is not None:
+            statement = statement.where(ResponseFile.batch_id == batch_pk)
         if criteria.transaction_type:
             statement = statement.where(ResponseFile.transaction_type == criteria.transaction_type)
         if criteria.from_date:
@@ -212,6 +220,18 @@ def files_of_batch(session: Session, batch: Batch, now: datetime | None) -> list
         statement = statement.where(ResponseFile.available_at <= now)
     rows: Sequence[ResponseFile] = session.scalars(statement.order_by(ResponseFile.id)).all()
     return [_view(row, batch.tracking_number) for row in rows]
+
+
+VIEW_COLUMNS = (
+    ResponseFile.file_id,
+    ResponseFile.file_name,
+    ResponseFile.transaction_type,
+    Batch.tracking_number,
+    ResponseFile.size,
+    ResponseFile.available_at,
+    ResponseFile.last_downloaded_at,
+    ResponseFile.blob_key,
+)
 
 
 def _first_provider(account: AccountView) -> str:
