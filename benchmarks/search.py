@@ -45,9 +45,16 @@ def fill(runtime: Runtime, files: int, providers: int, seed: int) -> list[str]:
         user = NewUserFactory(user_id="BENCH01", security_level="master")
         owner = add_user(session, "prod", user, now=now, providers=made, hasher=runtime.hasher)
         batch_rows = [
-            {"site": "prod", "tracking_number": str(200_000_000_000 + i), "user_pk": owner.id,
-             "provider_pk": made[i % providers].id, "transaction_type": "837P",
-             "status": "accepted", "received_at": now, "total_bytes": 1000}
+            {
+                "site": "prod",
+                "tracking_number": str(200_000_000_000 + i),
+                "user_pk": owner.id,
+                "provider_pk": made[i % providers].id,
+                "transaction_type": "837P",
+                "status": "accepted",
+                "received_at": now,
+                "total_bytes": 1000,
+            }
             for i in range(files // 4)
         ]
         session.execute(insert(Batch), batch_rows)
@@ -58,13 +65,21 @@ def fill(runtime: Runtime, files: int, providers: int, seed: int) -> list[str]:
             age = timedelta(minutes=chooser.randrange(0, 2 * 365 * 24 * 60))
             downloaded = chooser.random() < 0.7
             rows.append(
-                {"site": "prod", "file_id": str(index + 1),
-                 "provider_pk": provider_pks[index % providers],
-                 "batch_id": (index // 4) + 1 if index % 4 == 0 else None,
-                 "file_name": f"{index:010d}", "transaction_type": chooser.choice(TYPES),
-                 "size": 1000, "sha256": "0" * 64, "blob_key": "none", "created_at": now - age,
-                 "available_at": now - age, "downloaded": downloaded,
-                 "last_downloaded_at": now - age / 2 if downloaded else None}
+                {
+                    "site": "prod",
+                    "file_id": str(index + 1),
+                    "provider_pk": provider_pks[index % providers],
+                    "batch_id": (index // 4) + 1 if index % 4 == 0 else None,
+                    "file_name": f"{index:010d}",
+                    "transaction_type": chooser.choice(TYPES),
+                    "size": 1000,
+                    "sha256": "0" * 64,
+                    "blob_key": "none",
+                    "created_at": now - age,
+                    "available_at": now - age,
+                    "downloaded": downloaded,
+                    "last_downloaded_at": now - age / 2 if downloaded else None,
+                }
             )
         with runtime.database.transaction() as session:
             session.execute(insert(ResponseFile), rows)
@@ -96,8 +111,10 @@ def main() -> None:
         seed_unseeded_sites(runtime, "empty", 1)
         started = time.perf_counter()
         provider_ids = fill(runtime, options.files, options.providers, seed=7)
-        print(f"filled {options.files:,} files over {options.providers} providers "
-              f"in {time.perf_counter() - started:.1f} s")
+        print(
+            f"filled {options.files:,} files over {options.providers} providers "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
         account: AccountView = runtime.accounts.account("prod", "BENCH01")
         chooser = random.Random(11)
         today = runtime.clock.now().date()
@@ -106,8 +123,10 @@ def main() -> None:
             def run() -> object:
                 provider = chooser.choice(provider_ids)
                 return runtime.files.search(
-                    account, FileSearch(provider_id=provider, **criteria)  # type: ignore[arg-type]
+                    account,
+                    FileSearch(provider_id=provider, **criteria),  # type: ignore[arg-type]
                 )
+
             return run
 
         cases = {

@@ -48,10 +48,10 @@ def worker_pid(parent: int) -> int:
 
 def multipart(size: int, boundary: str) -> Iterator[bytes]:
     head = (
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"provider_id\"\r\n\r\n"
+        f'--{boundary}\r\nContent-Disposition: form-data; name="provider_id"\r\n\r\n'
         f"110048577A\r\n--{boundary}\r\nContent-Disposition: form-data; "
-        f"name=\"transaction_type\"\r\n\r\n837P\r\n--{boundary}\r\nContent-Disposition: "
-        f"form-data; name=\"files\"; filename=\"big.txt\"\r\n\r\n"
+        f'name="transaction_type"\r\n\r\n837P\r\n--{boundary}\r\nContent-Disposition: '
+        f'form-data; name="files"; filename="big.txt"\r\n\r\n'
     )
     yield head.encode()
     segment = b"CLM*123456789*100***11:B:1*Y*A*Y*Y~\n" * (CHUNK // 37)
@@ -94,9 +94,21 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         environment = {**os.environ, "POSC_SIM_DATASET": "empty"}
         server = subprocess.Popen(
-            [sys.executable, "-m", "simulator", "serve", "--port", str(port), "--workers", "1",
-             "--data-dir", folder],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environment,
+            [
+                sys.executable,
+                "-m",
+                "simulator",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                "1",
+                "--data-dir",
+                folder,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=environment,
         )
         try:
             for _ in range(300):
@@ -105,9 +117,16 @@ def main() -> None:
                         break
                 except requests.ConnectionError:
                     time.sleep(0.1)
-            requests.post(f"{url}/_sim/v1/users", json={
-                "site": "prod", "user_id": "BENCH01", "password": PASSWORD,
-                "providers": ["110048577A"]}, timeout=10).raise_for_status()
+            requests.post(
+                f"{url}/_sim/v1/users",
+                json={
+                    "site": "prod",
+                    "user_id": "BENCH01",
+                    "password": PASSWORD,
+                    "providers": ["110048577A"],
+                },
+                timeout=10,
+            ).raise_for_status()
             requests.get(f"{url}/prod/api/v1/me", auth=("BENCH01", PASSWORD), timeout=10)
             worker = worker_pid(server.pid)
             before = peak_rss_kib(worker)
@@ -130,10 +149,14 @@ def main() -> None:
             os.kill(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
     print(f"upload of {size / 1048576:.1f} MB x {options.uploads} through one worker")
-    print(f"time to tracking number: best {min(timings) * 1000:.0f} ms, "
-          f"worst {max(timings) * 1000:.0f} ms")
-    print(f"worker peak RSS: {before / 1024:.1f} MB before, {after / 1024:.1f} MB after, "
-          f"growth {(after - before) / 1024:.1f} MB")
+    print(
+        f"time to tracking number: best {min(timings) * 1000:.0f} ms, "
+        f"worst {max(timings) * 1000:.0f} ms"
+    )
+    print(
+        f"worker peak RSS: {before / 1024:.1f} MB before, {after / 1024:.1f} MB after, "
+        f"growth {(after - before) / 1024:.1f} MB"
+    )
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from simulator.portal.batches import BatchService
 from simulator.portal.files import FileService
 from simulator.portal.journal import Journal
 from simulator.portal.passwords import SecretHasher
+from simulator.portal.processing import Processor
 from simulator.settings import Settings
 from simulator.store.blobs import BlobStore
 from simulator.store.database import Database
@@ -33,6 +34,7 @@ class Runtime:
     batches: BatchService
     files: FileService
     journal: Journal
+    processor: Processor
 
     @classmethod
     def open(cls, settings: Settings) -> Runtime:
@@ -40,6 +42,7 @@ class Runtime:
         clock = Clock(database)
         hasher = SecretHasher(settings.password_hash_method)
         blobs = BlobStore(settings.blob_dir)
+        processor = Processor(database, clock, blobs, settings)
         return cls(
             settings=settings,
             database=database,
@@ -47,9 +50,10 @@ class Runtime:
             clock=clock,
             hasher=hasher,
             accounts=AccountService(database, clock, hasher, settings.site),
-            batches=BatchService(database, clock, blobs, settings.site),
+            batches=BatchService(database, clock, blobs, settings.site, processor.wake.set),
             files=FileService(database, clock, blobs, settings.site),
             journal=Journal(database, clock),
+            processor=processor,
         )
 
     def prepare_storage(self) -> None:

@@ -53,7 +53,7 @@ def _run_gunicorn(settings: Settings) -> None:
                 self.cfg.set(key, value)
 
         def load(self) -> Any:
-            return create_app(settings)
+            return create_app(settings, background_jobs=True)
 
     PoscSimServer().run()
 
@@ -62,7 +62,7 @@ def _run_waitress(settings: Settings) -> None:
     import waitress
 
     waitress.serve(
-        create_app(settings),
+        create_app(settings, background_jobs=True),
         host=settings.host,
         port=settings.port,
         threads=settings.workers * settings.threads,

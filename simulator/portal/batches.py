@@ -76,11 +76,13 @@ class BatchService:
         clock: Clock,
         blobs: BlobStore,
         site_rules: Callable[[str], SiteSettings],
+        on_queued: Callable[[], None] = lambda: None,
     ) -> None:
         self._database = database
         self._clock = clock
         self._blobs = blobs
         self._site_rules = site_rules
+        self._on_queued = on_queued
 
     def receive(
         self,
@@ -105,6 +107,7 @@ class BatchService:
             for _, blob in stored:
                 self._blobs.delete(blob.key)
             raise
+        self._on_queued()
         return receipt
 
     def _store(

@@ -1,0 +1,330 @@
+"""Processing jobs: each upload's job validates its files and makes the response files.
+
+A job is a database row. A worker claims one with a single atomic ``UPDATE ... RETURNING``
+(``SKIP LOCKED`` on PostgreSQL), so two processes never take the same job; a claim older than
+the lease (a worker that died mid-job) is taken again, so a restart loses no upload. Response
+files become available at completion plus the site's ``response_delay_seconds`` by the
+simulated clock.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from simulator.clock import Clock, real_now
+from simulator.portal.files import place_file
+from simulator.portal.transactions import TransactionType, upload_type
+from simulator.settings import Settings
+from simulator.sites import SITES, SiteProfile
+from simulator.store.blobs import BlobStore
+from simulator.store.database import Database
+from simulator.store.models import Batch, Job, Provider, User
+from simulator.store.sequences import next_value
+from simulator.x12.acks import ack_999, submitter, ta1
+from simulator.x12.report import InterchangeResult, ValidationReport
+from simulator.x12.validate import Expectation, validate_structure
+from simulator.x12.writer import MASSHEALTH, MASSHEALTH_ID, ControlNumbers, Envelope, Party
+
+LOG = logging.getLogger(__name__)
+LEASE = timedelta(minutes=2)
+MAX_ATTEMPTS = 3
+RETRY_AFTER = timedelta(seconds=5)
+POLL_SECONDS = 0.25
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    job_id: int
+    site: str
+    batch_id: int
+    attempts: int
+
+
+@dataclass
+class Outcome:
+    """What processing one batch produced: response files, the status, the report."""
+
+    files: list[tuple[str, bytes]] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)
+    reports: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        if not self.statuses or all(s == "accepted" for s in self.statuses):
+            return "accepted"
+        if all(s == "rejected" for s in self.statuses):
+            return "rejected"
+        return "partially_accepted"
+
+
+class ControlSequences:
+    """Interchange, group and set control numbers from per-site sequences that never repeat."""
+
+    def __init__(self, session: Session, site: str) -> None:
+        self._session = session
+        self._site = site
+
+    def envelope_numbers(self) -> ControlNumbers:
+        return ControlNumbers(
+            interchange=next_value(self._session, self._site, "isa13"),
+            group=next_value(self._session, self._site, "gs06"),
+        )
+
+    def next_set(self) -> int:
+        return next_value(self._session, self._site, "st02")
+
+
+class Processor:
+    def __init__(
+        self, database: Database, clock: Clock, blobs: BlobStore, settings: Settings
+    ) -> None:
+        self._database = database
+        self._clock = clock
+        self._blobs = blobs
+        self._settings = settings
+        self.wake = threading.Event()
+
+    # -- claiming ---------------------------------------------------------------------------
+
+    def claim(self, worker: str) -> ClaimedJob | None:
+        """Take the oldest due job, or a job whose worker's lease ran out; ``None`` if none."""
+        now = self._clock.now()
+        wall = real_now()
+        candidate = (
+            select(Job.id)
+            .where(
+                or_(
+                    and_(Job.state == "queued", Job.run_after <= now),
+                    and_(Job.state == "running", Job.claimed_at < wall - LEASE),
+                )
+            )
+            .order_by(Job.id)
+            .limit(1)
+        )
+        if self._database.engine.dialect.name == "postgresql":
+            candidate = candidate.with_for_update(skip_locked=True)
+        statement = (
+            update(Job)
+            .where(Job.id == candidate.scalar_subquery())
+            .values(state="running", claimed_by=worker, claimed_at=wall, attempts=Job.attempts + 1)
+            .returning(Job.id, Job.site, Job.batch_id, Job.attempts)
+        )
+        with self._database.transaction() as session:
+            row = session.execute(statement).first()
+        return ClaimedJob(*row) if row is not None else None
+
+    def run_pending(self, worker: str = "inline", limit: int | None = None) -> int:
+        """Process due jobs until none is left (or ``limit``); returns how many were done."""
+        done = 0
+        while limit is None or done < limit:
+            job = self.claim(worker)
+            if job is None:
+                break
+            self._run(job)
+            done += 1
+        return done
+
+    def _run(self, job: ClaimedJob) -> None:
+        try:
+            self.process(job)
+        except Exception as error:
+            LOG.exception("processing job %s of batch %s failed", job.job_id, job.batch_id)
+            self._fail(job, error)
+
+    def _fail(self, job: ClaimedJob, error: Exception) -> None:
+        final = job.attempts >= MAX_ATTEMPTS
+        with self._database.transaction() as session:
+            session.execute(
+                update(Job)
+                .where(Job.id == job.job_id)
+                .values(
+                    state="failed" if final else "queued",
+                    run_after=self._clock.now() + RETRY_AFTER,
+                    last_error=f"{type(error).__name__}: {error}"[:2000],
+                )
+            )
+
+    # -- processing -------------------------------------------------------------------------
+
+    def process(self, job: ClaimedJob) -> None:
+        with self._database.reading() as session:
+            batch = session.get(Batch, job.batch_id)
+            if batch is None:
+                raise LookupError(f"batch {job.batch_id} is gone")
+            files = [(f.name, f.blob_key) for f in batch.files]
+            kind = upload_type(batch.transaction_type)
+            user_id = session.scalar(select(User.user_id).where(User.id == batch.user_pk)) or ""
+        profile = SITES[job.site]
+        results = [self._examine(kind, profile, blob_key) for _, blob_key in files]
+        self._finish(job, profile, kind, user_id, [name for name, _ in files], results)
+
+    def _examine(
+        self, kind: TransactionType, profile: SiteProfile, blob_key: str
+    ) -> ValidationReport | None:
+        """The validation report of one uploaded file; ``None`` for a non-X12 type."""
+        if not kind.is_x12 or kind.x12_version is None:
+            return None
+        expectation = Expectation(
+            set_id=kind.code[:3],
+            version=kind.x12_version,
+            usage_indicator=profile.usage_indicator,
+            receiver_id=MASSHEALTH_ID,
+        )
+        with self._blobs.open(blob_key) as stream:
+            return validate_structure(stream, expectation)
+
+    def _finish(
+        self,
+        job: ClaimedJob,
+        profile: SiteProfile,
+        kind: TransactionType,
+        user_id: str,
+        names: list[str],
+        results: list[ValidationReport | None],
+    ) -> None:
+        now = self._clock.now()
+        delay = timedelta(seconds=self._settings.site(job.site).response_delay_seconds)
+        stored: list[str] = []
+        try:
+            with self._database.transaction() as session:
+                numbers = ControlSequences(session, job.site)
+                outcome = Outcome()
+                for name, report in zip(names, results, strict=True):
+                    self._respond(outcome, profile, kind, user_id, name, report, numbers, now)
+                batch = session.get(Batch, job.batch_id)
+                provider = session.get(Provider, batch.provider_pk) if batch else None
+                if batch is None or provider is None:
+                    raise LookupError(f"batch {job.batch_id} or its provider is gone")
+                for transaction_type, data in outcome.files:
+                    blob = self._blobs.write_bytes(job.site, data)
+                    stored.append(blob.key)
+                    place_file(
+                        session,
+                        provider,
+                        transaction_type,
+                        blob,
+                        now=now,
+                        available_at=now + delay,
+                        batch=batch,
+                    )
+                batch.status = outcome.status
+                batch.report = {"files": outcome.reports}
+                session.execute(update(Job).where(Job.id == job.job_id).values(state="done"))
+        except BaseException:
+            for key in stored:
+                self._blobs.delete(key)
+            raise
+
+    def _respond(
+        self,
+        outcome: Outcome,
+        profile: SiteProfile,
+        kind: TransactionType,
+        user_id: str,
+        name: str,
+        report: ValidationReport | None,
+        numbers: ControlSequences,
+        now: datetime,
+    ) -> None:
+        if report is None:
+            outcome.statuses.append("accepted")
+            outcome.reports.append({"name": name, "x12": False})
+            return
+        outcome.statuses.append(report.status)
+        outcome.reports.append({"name": name, **report.as_dict()})
+        acknowledgements = _Acknowledgements(profile, user_id, numbers, now)
+        ta1_parts = acknowledgements.ta1s(report)
+        if ta1_parts:
+            outcome.files.append(("TA1", b"".join(ta1_parts)))
+        ack_parts = acknowledgements.acks(report)
+        if ack_parts:
+            outcome.files.append(("999", b"".join(ack_parts)))
+
+
+@dataclass
+class _Acknowledgements:
+    profile: SiteProfile
+    user_id: str
+    numbers: ControlSequences
+    now: datetime
+
+    def _envelope(self, receiver: Party, functional_id: str = "", version: str = "") -> Envelope:
+        return Envelope(
+            sender=MASSHEALTH,
+            receiver=receiver,
+            usage_indicator=self.profile.usage_indicator,
+            functional_id=functional_id,
+            version=version,
+            at=self.now,
+            numbers=self.numbers.envelope_numbers(),
+        )
+
+    def ta1s(self, report: ValidationReport) -> list[bytes]:
+        """A TA1 for each refused interchange, and for accepted ones that asked for it."""
+        if report.unreadable_note is not None:
+            unknown = InterchangeResult(
+                "ZZ",
+                self.user_id,
+                "ZZ",
+                MASSHEALTH_ID,
+                "",
+                "",
+                "",
+                "00501",
+                self.profile.usage_indicator,
+                False,
+            )
+            unknown.refuse(report.unreadable_note)
+            party = Party("ZZ", self.user_id, self.user_id)
+            return [ta1(unknown, self._envelope(party))]
+        return [
+            ta1(interchange, self._envelope(submitter(interchange)))
+            for interchange in report.interchanges
+            if not interchange.accepted or interchange.acknowledgment_requested
+        ]
+
+    def acks(self, report: ValidationReport) -> list[bytes]:
+        return [
+            ack_999(
+                interchange,
+                self._envelope(submitter(interchange, interchange.groups[0])),
+                self.numbers.next_set,
+            )
+            for interchange in report.interchanges
+            if interchange.accepted and interchange.groups
+        ]
+
+
+class BackgroundWorker:
+    """A daemon thread in each server process that runs due jobs as they come."""
+
+    def __init__(self, processor: Processor, name: str, poll_seconds: float = POLL_SECONDS) -> None:
+        self._processor = processor
+        self._name = name
+        self._poll = poll_seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name=f"jobs-{name}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._processor.wake.set()
+        self._thread.join(timeout=10)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._processor.run_pending(worker=self._name)
+            except Exception:
+                LOG.exception("the job loop hit an error; it goes on")
+            self._processor.wake.wait(self._poll)
+            self._processor.wake.clear()
