@@ -142,6 +142,7 @@ class FileService:
                     select(Batch.id).where(
                         Batch.site == account.site,
                         Batch.tracking_number == criteria.tracking_number,
+                        Batch.provider_pk == provider_pk,
                     )
                 )
                 if batch_pk is None:
@@ -159,15 +160,16 @@ class FileService:
             .outerjoin(Batch, Batch.id == ResponseFile.batch_id)
             .where(
                 ResponseFile.site == site,
-                ResponseFile.provider_pk == provider_pk,
                 ResponseFile.available_at <= now,
                 ResponseFile.available_at >= oldest,
             )
             .order_by(ResponseFile.downloaded, ResponseFile.available_at, ResponseFile.id)
             .limit(criteria.max_files)
         )
-        if batch_pk is not None:
+        if batch_pk is not None:  # the batch is the provider's: its index is the narrower
             statement = statement.where(ResponseFile.batch_id == batch_pk)
+        else:
+            statement = statement.where(ResponseFile.provider_pk == provider_pk)
         if criteria.transaction_type:
             statement = statement.where(ResponseFile.transaction_type == criteria.transaction_type)
         if criteria.from_date:
