@@ -9,6 +9,7 @@ simulated clock.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -19,6 +20,12 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from simulator.clock import Clock, real_now
+from simulator.portal.business import (
+    BusinessContext,
+    ResponseSet,
+    business_responses,
+    paired_response,
+)
 from simulator.portal.files import place_file
 from simulator.portal.transactions import TransactionType, upload_type
 from simulator.settings import Settings
@@ -29,8 +36,17 @@ from simulator.store.models import Batch, Job, Provider, User
 from simulator.store.sequences import next_value
 from simulator.x12.acks import ack_999, submitter, ta1
 from simulator.x12.report import InterchangeResult, ValidationReport
+from simulator.x12.requests import Entity
 from simulator.x12.validate import Expectation, validate_structure
-from simulator.x12.writer import MASSHEALTH, MASSHEALTH_ID, ControlNumbers, Envelope, Party
+from simulator.x12.writer import (
+    MASSHEALTH,
+    MASSHEALTH_ID,
+    ControlNumbers,
+    Envelope,
+    Party,
+    transaction_set,
+    write_interchange,
+)
 
 LOG = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
@@ -163,7 +179,7 @@ class Processor:
             user_id = session.scalar(select(User.user_id).where(User.id == batch.user_pk)) or ""
         profile = SITES[job.site]
         results = [self._examine(kind, profile, blob_key) for _, blob_key in files]
-        self._finish(job, profile, kind, user_id, [name for name, _ in files], results)
+        self._finish(job, profile, kind, user_id, files, results)
 
     def _examine(
         self, kind: TransactionType, profile: SiteProfile, blob_key: str
@@ -186,7 +202,7 @@ class Processor:
         profile: SiteProfile,
         kind: TransactionType,
         user_id: str,
-        names: list[str],
+        files: list[tuple[str, str]],
         results: list[ValidationReport | None],
     ) -> None:
         now = self._clock.now()
@@ -194,14 +210,25 @@ class Processor:
         stored: list[str] = []
         try:
             with self._database.transaction() as session:
-                numbers = ControlSequences(session, job.site)
-                outcome = Outcome()
-                for name, report in zip(names, results, strict=True):
-                    self._respond(outcome, profile, kind, user_id, name, report, numbers, now)
                 batch = session.get(Batch, job.batch_id)
                 provider = session.get(Provider, batch.provider_pk) if batch else None
                 if batch is None or provider is None:
                     raise LookupError(f"batch {job.batch_id} or its provider is gone")
+                writer = _ResponseWriter(profile, user_id, ControlSequences(session, job.site), now)
+                outcome = Outcome()
+                for (name, key), report in zip(files, results, strict=True):
+                    if report is None:
+                        _answer_other(outcome, kind, batch, name, now)
+                        continue
+                    sender = writer.submitter(report)
+                    entity = Entity("41", sender.application_id, "46", sender.application_id)
+                    context = BusinessContext(session, profile, batch, provider, entity, now)
+                    outcome.statuses.append(report.status)
+                    outcome.reports.append({"name": name, **report.as_dict()})
+                    outcome.files += writer.acknowledgements(report)
+                    set_id = kind.code[:3]
+                    responses = business_responses(context, set_id, report, self._blobs, key)
+                    outcome.files += writer.responses(report, responses)
                 for transaction_type, data in outcome.files:
                     blob = self._blobs.write_bytes(job.site, data)
                     stored.append(blob.key)
@@ -222,34 +249,21 @@ class Processor:
                 self._blobs.delete(key)
             raise
 
-    def _respond(
-        self,
-        outcome: Outcome,
-        profile: SiteProfile,
-        kind: TransactionType,
-        user_id: str,
-        name: str,
-        report: ValidationReport | None,
-        numbers: ControlSequences,
-        now: datetime,
-    ) -> None:
-        if report is None:
-            outcome.statuses.append("accepted")
-            outcome.reports.append({"name": name, "x12": False})
-            return
-        outcome.statuses.append(report.status)
-        outcome.reports.append({"name": name, **report.as_dict()})
-        acknowledgements = _Acknowledgements(profile, user_id, numbers, now)
-        ta1_parts = acknowledgements.ta1s(report)
-        if ta1_parts:
-            outcome.files.append(("TA1", b"".join(ta1_parts)))
-        ack_parts = acknowledgements.acks(report)
-        if ack_parts:
-            outcome.files.append(("999", b"".join(ack_parts)))
+
+def _answer_other(
+    outcome: Outcome, kind: TransactionType, batch: Batch, name: str, now: datetime
+) -> None:
+    """A non-X12 upload: accepted as received, with its paired response where it has one."""
+    outcome.statuses.append("accepted")
+    outcome.reports.append({"name": name, "x12": False})
+    if kind.response is not None:
+        outcome.files.append((kind.response, paired_response(kind, batch, name, now)))
 
 
 @dataclass
-class _Acknowledgements:
+class _ResponseWriter:
+    """Puts acknowledgements and business responses in MassHealth's outbound envelopes."""
+
     profile: SiteProfile
     user_id: str
     numbers: ControlSequences
@@ -266,7 +280,31 @@ class _Acknowledgements:
             numbers=self.numbers.envelope_numbers(),
         )
 
-    def ta1s(self, report: ValidationReport) -> list[bytes]:
+    def submitter(self, report: ValidationReport) -> Party:
+        for interchange in report.interchanges:
+            if interchange.accepted and interchange.groups:
+                return submitter(interchange, interchange.groups[0])
+        return Party("ZZ", self.user_id, self.user_id)
+
+    def acknowledgements(self, report: ValidationReport) -> list[tuple[str, bytes]]:
+        files = []
+        ta1_parts = self._ta1s(report)
+        if ta1_parts:
+            files.append(("TA1", b"".join(ta1_parts)))
+        ack_parts = [
+            ack_999(
+                interchange,
+                self._envelope(submitter(interchange, interchange.groups[0])),
+                self.numbers.next_set,
+            )
+            for interchange in report.interchanges
+            if interchange.accepted and interchange.groups
+        ]
+        if ack_parts:
+            files.append(("999", b"".join(ack_parts)))
+        return files
+
+    def _ta1s(self, report: ValidationReport) -> list[bytes]:
         """A TA1 for each refused interchange, and for accepted ones that asked for it."""
         if report.unreadable_note is not None:
             unknown = InterchangeResult(
@@ -282,24 +320,29 @@ class _Acknowledgements:
                 False,
             )
             unknown.refuse(report.unreadable_note)
-            party = Party("ZZ", self.user_id, self.user_id)
-            return [ta1(unknown, self._envelope(party))]
+            return [ta1(unknown, self._envelope(Party("ZZ", self.user_id, self.user_id)))]
         return [
             ta1(interchange, self._envelope(submitter(interchange)))
             for interchange in report.interchanges
             if not interchange.accepted or interchange.acknowledgment_requested
         ]
 
-    def acks(self, report: ValidationReport) -> list[bytes]:
-        return [
-            ack_999(
-                interchange,
-                self._envelope(submitter(interchange, interchange.groups[0])),
-                self.numbers.next_set,
-            )
-            for interchange in report.interchanges
-            if interchange.accepted and interchange.groups
-        ]
+    def responses(
+        self, report: ValidationReport, responses: list[ResponseSet]
+    ) -> list[tuple[str, bytes]]:
+        """One interchange per response type, holding every set of that type."""
+        receiver = self.submitter(report)
+        files = []
+        for transaction_type, group in itertools.groupby(
+            responses, key=lambda response: response.transaction_type
+        ):
+            sets = list(group)
+            envelope = self._envelope(receiver, sets[0].functional_id, sets[0].version)
+            written = [
+                transaction_set(r.set_id, self.numbers.next_set(), r.version, r.body) for r in sets
+            ]
+            files.append((transaction_type, write_interchange(envelope, written)))
+        return files
 
 
 class BackgroundWorker:

@@ -6,19 +6,22 @@ belong to the whole server (CONTRACT §4: "one clock for the whole server").
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     Text,
     TypeDecorator,
@@ -277,6 +280,48 @@ class FaultRule(Base):
     matched: Mapped[int] = mapped_column(Integer, default=0)
     fired: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class Member(Base):
+    """A MassHealth member on a site's roster: what a 270 asks about and an 837 bills for."""
+
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("site", "member_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site: Mapped[str] = mapped_column(String(SITE_LENGTH))
+    member_id: Mapped[str] = mapped_column(String(20))
+    first_name: Mapped[str] = mapped_column(String(60))
+    last_name: Mapped[str] = mapped_column(String(60))
+    birth_date: Mapped[date] = mapped_column(Date)
+    gender: Mapped[str] = mapped_column(String(1))
+    status: Mapped[str] = mapped_column(String(12))
+    plan: Mapped[str] = mapped_column(String(80))
+    coverage_start: Mapped[date] = mapped_column(Date)
+    coverage_end: Mapped[date | None] = mapped_column(Date)
+
+
+class Claim(Base):
+    """A claim the site accepted from an 837; 276 inquiries and 835 remittances read it."""
+
+    __tablename__ = "claims"
+    __table_args__ = (
+        UniqueConstraint("site", "claim_number"),
+        Index("ix_claims_lookup", "site", "provider_pk", "patient_control_number"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site: Mapped[str] = mapped_column(String(SITE_LENGTH))
+    claim_number: Mapped[str] = mapped_column(String(30))
+    provider_pk: Mapped[int] = mapped_column(ForeignKey("providers.id"))
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"))
+    patient_control_number: Mapped[str] = mapped_column(String(38))
+    member_id: Mapped[str] = mapped_column(String(80))
+    charge: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    paid: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    service_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12))
+    received_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
 class Sequence(Base):

@@ -8,9 +8,11 @@ from sqlalchemy.orm import Session
 from simulator.store.models import (
     Batch,
     BatchFile,
+    Claim,
     FaultRule,
     Job,
     JournalEntry,
+    Member,
     Organization,
     Provider,
     ResponseFile,
@@ -23,6 +25,7 @@ from simulator.store.models import (
 
 SITE_TABLES_CHILDREN_FIRST = (
     Job,
+    Claim,
     ResponseFile,
     BatchFile,
     Batch,
@@ -33,6 +36,7 @@ SITE_TABLES_CHILDREN_FIRST = (
     Organization,
     JournalEntry,
     FaultRule,
+    Member,
     Sequence,
     SiteState,
 )

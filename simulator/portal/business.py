@@ -1,0 +1,314 @@
+"""The business side of processing: what MassHealth answers to an accepted transaction set.
+
+The rules, documented in the README, are deterministic:
+
+* 270 -> 271: a member on the site's roster gets active (EB*1) or inactive (EB*6) coverage;
+  an ID that is not 12 digits is AAA 72, an unknown ID AAA 75, a last name that does not
+  match AAA 73, a birth date that does not match AAA 71.
+* 837 -> 277CA: a claim for a member on the roster is accepted into adjudication (A2:20, with a
+  payer claim control number); any other is rejected (A3:33). On a site that pays claims,
+  accepted claims are adjudicated at once: an inactive member's claim is denied (CARC 27),
+  the documented pending member's claims pend, every other claim is paid at 80 % of each
+  line's charge (CARC 45 for the rest), and paid and denied claims go out in an 835.
+* 276 -> 277: the claim (by payer claim number REF*1K, else patient control number REF*EJ)
+  as the site last decided it: P1:20 accepted, P2:20 pended, F1:65 paid, F2:104 denied, or
+  A4:35 not found.
+* 278 -> 278: up to 10 units are certified (A1), 11 to 20 pend (A4), more are not certified
+  (A3); a member not on the roster is not certified.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from simulator.portal.transactions import TransactionType, download_type
+from simulator.sites import SiteProfile
+from simulator.store.blobs import BlobStore
+from simulator.store.models import Batch, Claim, Member, Provider
+from simulator.store.sequences import next_value
+from simulator.x12.report import ValidationReport
+from simulator.x12.requests import (
+    ClaimRequest,
+    Entity,
+    Inquiry,
+    claims_837,
+    inquiries,
+    set_segments,
+)
+from simulator.x12.responses import (
+    ClaimAcknowledgment,
+    ClaimStatus,
+    Coverage,
+    Payment,
+    Review,
+    claim_ack_277ca,
+    claim_status_277,
+    eligibility_271,
+    remittance_835,
+    review_278,
+)
+from simulator.x12.writer import Segment
+
+MEMBER_ID = re.compile(r"^\d{12}$")
+PAID_SHARE = Decimal("0.80")
+PENDING_MEMBER = "100000000004"
+CERTIFIED_UNITS = 10
+PENDED_UNITS = 20
+
+
+@dataclass(frozen=True)
+class ResponseSet:
+    """A business response transaction set, ready for an envelope."""
+
+    transaction_type: str
+    set_id: str
+    version: str
+    functional_id: str
+    body: list[Segment]
+
+
+@dataclass
+class _Reference:
+    """Picks the BHT03 of a set out of its segments as they stream past."""
+
+    value: str = ""
+
+    def watch(self, segments: Iterable[list[str]]) -> Iterator[list[str]]:
+        for segment in segments:
+            if segment[0] == "BHT" and len(segment) > 3:
+                self.value = segment[3]
+            yield segment
+
+
+@dataclass
+class BusinessContext:
+    session: Session
+    profile: SiteProfile
+    batch: Batch
+    provider: Provider
+    submitter: Entity
+    now: datetime
+    claims_recorded: list[Claim] = field(default_factory=list)
+
+
+def business_responses(
+    context: BusinessContext, set_id: str, report: ValidationReport, blobs: BlobStore, key: str
+) -> list[ResponseSet]:
+    """The response sets for every accepted transaction set of one uploaded file."""
+    wanted = {result.first_segment for result in report.accepted_sets()}
+    if not wanted or set_id not in RESPONDERS:
+        return []
+    responses: list[ResponseSet] = []
+    with blobs.open(key) as stream:
+        for _, pairs in itertools.groupby(set_segments(stream, wanted), key=lambda pair: pair[0]):
+            reference = _Reference()
+            segments = reference.watch(segment for _, segment in pairs)
+            responses += RESPONDERS[set_id](context, segments, reference)
+    return responses
+
+
+def _eligibility(
+    context: BusinessContext, segments: Iterator[list[str]], reference: _Reference
+) -> list[ResponseSet]:
+    answers = [(inquiry, _coverage(context, inquiry)) for inquiry in inquiries(segments)]
+    body = eligibility_271(reference.value, answers, context.now)
+    return [ResponseSet("271", "271", "005010X279A1", "HB", body)]
+
+
+def _coverage(context: BusinessContext, inquiry: Inquiry) -> Coverage:
+    asked = inquiry.member
+    if not MEMBER_ID.match(asked.member_id):
+        return Coverage(rejection="72")
+    member = _member(context, asked.member_id)
+    if member is None:
+        return Coverage(rejection="75")
+    if asked.last_name and asked.last_name.upper() != member.last_name.upper():
+        return Coverage(rejection="73")
+    if asked.birth_date and asked.birth_date != member.birth_date:
+        return Coverage(rejection="71")
+    return Coverage(
+        active=member.status == "active",
+        plan=member.plan,
+        coverage_start=member.coverage_start,
+        coverage_end=member.coverage_end,
+        last_name=member.last_name,
+        first_name=member.first_name,
+        birth_date=member.birth_date,
+        gender=member.gender,
+    )
+
+
+def _member(context: BusinessContext, member_id: str) -> Member | None:
+    return context.session.scalar(
+        select(Member).where(Member.site == context.profile.code, Member.member_id == member_id)
+    )
+
+
+def _claims(
+    context: BusinessContext, segments: Iterator[list[str]], reference: _Reference
+) -> list[ResponseSet]:
+    acknowledgments = []
+    payments = []
+    for claim in claims_837(segments):
+        member = _member(context, claim.member.member_id)
+        if member is None:
+            acknowledgments.append(ClaimAcknowledgment(claim, accepted=False, status="33"))
+            continue
+        number = (
+            f"{context.now:%y%j}{next_value(context.session, context.profile.code, 'claim'):08d}"
+        )
+        acknowledgments.append(ClaimAcknowledgment(claim, accepted=True, claim_number=number))
+        payment = _adjudicate(claim, member, number) if context.profile.pays_claims else None
+        _record(context, claim, number, payment, member)
+        if payment is not None:
+            payments.append(payment)
+    responses = [
+        ResponseSet(
+            "277CA",
+            "277",
+            "005010X214",
+            "HN",
+            claim_ack_277ca(
+                reference.value,
+                context.submitter,
+                acknowledgments,
+                context.batch.received_at,
+                context.now,
+            ),
+        )
+    ]
+    if payments:
+        payee = Entity("PE", context.provider.name, "XX", context.provider.npi)
+        trace = f"{context.batch.tracking_number}{len(responses)}"
+        responses.append(
+            ResponseSet(
+                "835",
+                "835",
+                "005010X221A1",
+                "HP",
+                remittance_835(payee, payments, trace, context.now),
+            )
+        )
+    return responses
+
+
+def _adjudicate(claim: ClaimRequest, member: Member, number: str) -> Payment | None:
+    """Paid, denied, or ``None`` for a claim that pends."""
+    if member.member_id == PENDING_MEMBER:
+        return None
+    if member.status != "active":
+        return Payment(claim, number, tuple(Decimal(0) for _ in claim.lines), reason="27")
+    paid = tuple(
+        (line.charge * PAID_SHARE).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        for line in claim.lines
+    )
+    return Payment(claim, number, paid)
+
+
+def _record(
+    context: BusinessContext,
+    claim: ClaimRequest,
+    number: str,
+    payment: Payment | None,
+    member: Member,
+) -> None:
+    if payment is None:
+        status = "pended" if context.profile.pays_claims else "accepted"
+    else:
+        status = "denied" if payment.denied else "paid"
+    record = Claim(
+        site=context.profile.code,
+        claim_number=number,
+        provider_pk=context.provider.id,
+        batch_id=context.batch.id,
+        patient_control_number=claim.patient_control_number[:38],
+        member_id=member.member_id,
+        charge=claim.charge,
+        paid=payment.paid if payment else Decimal(0),
+        service_date=claim.service_date,
+        status=status,
+        received_at=context.batch.received_at,
+    )
+    context.session.add(record)
+    context.claims_recorded.append(record)
+
+
+CLAIM_STATUSES = {
+    "accepted": ("P1", "20"),
+    "pended": ("P2", "20"),
+    "paid": ("F1", "65"),
+    "denied": ("F2", "104"),
+}
+
+
+def _status_inquiries(
+    context: BusinessContext, segments: Iterator[list[str]], reference: _Reference
+) -> list[ResponseSet]:
+    answers = [(inquiry, _claim_status(context, inquiry)) for inquiry in inquiries(segments)]
+    body = claim_status_277(reference.value, answers, context.now)
+    return [ResponseSet("277", "277", "005010X212", "HN", body)]
+
+
+def _claim_status(context: BusinessContext, inquiry: Inquiry) -> ClaimStatus:
+    query = select(Claim).where(
+        Claim.site == context.profile.code, Claim.provider_pk == context.provider.id
+    )
+    if "1K" in inquiry.references:
+        query = query.where(Claim.claim_number == inquiry.references["1K"])
+    elif "EJ" in inquiry.references:
+        query = query.where(Claim.patient_control_number == inquiry.references["EJ"])
+    else:
+        return ClaimStatus("A4", "35", inquiry.amount)
+    claim = context.session.scalars(query.order_by(Claim.id.desc())).first()
+    if claim is None:
+        return ClaimStatus("A4", "35", inquiry.amount)
+    category, status = CLAIM_STATUSES[claim.status]
+    return ClaimStatus(category, status, claim.charge, claim.paid, claim.claim_number)
+
+
+def _reviews(
+    context: BusinessContext, segments: Iterator[list[str]], reference: _Reference
+) -> list[ResponseSet]:
+    answers = [(inquiry, _review(context, inquiry)) for inquiry in inquiries(segments)]
+    body = review_278(reference.value, answers, context.now)
+    return [ResponseSet("278", "278", "005010X217", "HI", body)]
+
+
+def _review(context: BusinessContext, inquiry: Inquiry) -> Review:
+    if _member(context, inquiry.member.member_id) is None:
+        return Review("A3", reason="33")
+    if inquiry.units <= CERTIFIED_UNITS:
+        serial = next_value(context.session, context.profile.code, "certification")
+        number = f"{context.profile.code.upper()}{serial:08d}"
+        return Review("A1", certification=number)
+    if inquiry.units <= PENDED_UNITS:
+        return Review("A4", reason="0U")
+    return Review("A3", reason="35")
+
+
+RESPONDERS = {
+    "270": _eligibility,
+    "837": _claims,
+    "276": _status_inquiries,
+    "278": _reviews,
+}
+
+
+def paired_response(kind: TransactionType, batch: Batch, name: str, now: datetime) -> bytes:
+    """The response file a non-X12 upload earns (MMQ Summary Response and the like)."""
+    title = download_type(kind.response or "").description
+    lines = [
+        f"{title.upper()}|{batch.tracking_number}|{now:%Y%m%d%H%M%S}",
+        f"FILE|{name}|RECEIVED|{batch.received_at:%Y%m%d%H%M%S}",
+        "STATUS|ACCEPTED|0 ERRORS",
+        "TRAILER|3",
+    ]
+    return ("\r\n".join(lines) + "\r\n").encode()
