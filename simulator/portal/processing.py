@@ -35,6 +35,7 @@ from simulator.store.database import Database
 from simulator.store.models import Batch, Job, Provider, User
 from simulator.store.sequences import next_value
 from simulator.x12.acks import ack_999, submitter, ta1
+from simulator.x12.deep import deepen
 from simulator.x12.report import InterchangeResult, ValidationReport
 from simulator.x12.requests import Entity
 from simulator.x12.validate import Expectation, validate_structure
@@ -194,7 +195,11 @@ class Processor:
             receiver_id=MASSHEALTH_ID,
         )
         with self._blobs.open(blob_key) as stream:
-            return validate_structure(stream, expectation)
+            report = validate_structure(stream, expectation)
+        if self._settings.site(profile.code).validation == "full":
+            with self._blobs.open(blob_key) as stream:
+                report = deepen(report, stream, kind.x12_version)
+        return report
 
     def _finish(
         self,
