@@ -59,7 +59,7 @@ def ack_999(
 
 def _group_body(group: GroupResult) -> list[Segment]:
     body: list[Segment] = [["AK1", group.functional_id, group.control_number, group.version]]
-    if not group.codes:  # a group refused as a whole is answered by its AK9 alone
+    if not group.unsupported:  # a group refused unread is answered by its AK9 alone
         for result in group.sets:
             body.extend(_set_response(result))
     received = len(group.sets)

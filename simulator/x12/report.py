@@ -51,6 +51,9 @@ class SetResult:
             self.codes.append(code)
 
 
+UNSUPPORTED_GROUP_CODES = frozenset({"1", "2", "6"})
+
+
 @dataclass
 class GroupResult:
     functional_id: str
@@ -79,6 +82,11 @@ class GroupResult:
     def reject(self, code: str) -> None:
         if code not in self.codes:
             self.codes.append(code)
+
+    @property
+    def unsupported(self) -> bool:
+        """Refused unread (wrong kind, version or number): its sets are not reported one by one."""
+        return bool(UNSUPPORTED_GROUP_CODES.intersection(self.codes))
 
 
 @dataclass

@@ -63,7 +63,8 @@ def test_999_envelope_version_and_counts() -> None:
         "ZZ",
         "SUBMITTERS.ID",
     )
-    assert isa[13] == "000000042" and isa[15] == "T"
+    assert isa[13] == "000000042"
+    assert isa[15] == "T"
     assert (gs[1], gs[2], gs[3], gs[6], gs[8]) == (
         "FA",
         "DMA7384",
