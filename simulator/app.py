@@ -8,6 +8,7 @@ from flask import Flask
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from simulator.control.api import create_control_app
+from simulator.faults.middleware import FaultMiddleware
 from simulator.portal.processing import BackgroundWorker
 from simulator.runtime import Runtime
 from simulator.settings import Settings
@@ -36,7 +37,12 @@ def create_app(
     register_error_handlers(app)
     app.register_blueprint(landing.blueprint)
     mounts: dict[str, WSGIApplication] = {
-        profile.url_prefix: create_site_app(services, profile, secret_key)
+        profile.url_prefix: FaultMiddleware(
+            create_site_app(services, profile, secret_key),
+            profile.code,
+            services.faults,
+            services.journal,
+        )
         for profile in SITES.values()
     }
     mounts[CONTROL_PREFIX] = create_control_app(services)

@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass
 
 from simulator.clock import SERVER_STATE_ID, Clock
+from simulator.faults.service import FaultService
 from simulator.portal.access import AccountService
 from simulator.portal.batches import BatchService
 from simulator.portal.files import FileService
@@ -35,6 +36,7 @@ class Runtime:
     files: FileService
     journal: Journal
     processor: Processor
+    faults: FaultService
 
     @classmethod
     def open(cls, settings: Settings) -> Runtime:
@@ -42,18 +44,22 @@ class Runtime:
         clock = Clock(database)
         hasher = SecretHasher(settings.password_hash_method)
         blobs = BlobStore(settings.blob_dir)
-        processor = Processor(database, clock, blobs, settings)
+        faults = FaultService(database, clock)
+        journal = Journal(database, clock)
+        processor = Processor(database, clock, blobs, settings, faults, journal)
+        batches = BatchService(database, clock, blobs, settings.site, faults, processor.wake.set)
         return cls(
             settings=settings,
             database=database,
             blobs=blobs,
             clock=clock,
             hasher=hasher,
-            accounts=AccountService(database, clock, hasher, settings.site),
-            batches=BatchService(database, clock, blobs, settings.site, processor.wake.set),
+            accounts=AccountService(database, clock, hasher, settings.site, faults),
+            batches=batches,
             files=FileService(database, clock, blobs, settings.site),
-            journal=Journal(database, clock),
+            journal=journal,
             processor=processor,
+            faults=faults,
         )
 
     def prepare_storage(self) -> None:

@@ -6,7 +6,7 @@ import hmac
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
-from simulator.control import directory, files, journal
+from simulator.control import directory, faults, files, journal, state
 from simulator.control.seeding import seeded_sites
 from simulator.runtime import Runtime
 from simulator.sites import SITE_CODES
@@ -57,4 +57,6 @@ def create_control_app(services: Runtime) -> Flask:
     app.register_blueprint(directory.blueprint)
     app.register_blueprint(journal.blueprint)
     app.register_blueprint(files.blueprint)
+    app.register_blueprint(state.blueprint)
+    app.register_blueprint(faults.blueprint)
     return app

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from simulator.clock import Clock
+from simulator.faults.service import FaultService
 from simulator.portal.errors import (
     AccountLockedError,
     InvalidCredentialsError,
@@ -38,6 +39,7 @@ from simulator.store.database import Database
 from simulator.store.models import Provider, SecurityQuestion, User
 
 RESET_TRIES = 2
+LOGIN_FAULTS = frozenset({"lockout", "force_password_change"})
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 US_PHONE_PATTERN = re.compile(r"^(\+?1[\s.-]?)?\(?[2-9]\d{2}\)?[\s.-]?\d{3}[\s.-]?\d{4}$")
 PROFILE_LIMITS = {"first_name": 60, "last_name": 60, "company_name": 120, "email": 254}
@@ -145,11 +147,13 @@ class AccountService:
         clock: Clock,
         hasher: SecretHasher,
         site_rules: Callable[[str], SiteSettings],
+        faults: FaultService,
     ) -> None:
         self._database = database
         self._clock = clock
         self._hasher = hasher
         self._site_rules = site_rules
+        self._faults = faults
         self._credentials = CredentialCache()
 
     # -- logging in -------------------------------------------------------------------------
@@ -158,7 +162,9 @@ class AccountService:
         """Check a password; a wrong one counts toward the lockout, a right one clears the count.
 
         The account may still need a new password: callers check ``needs_new_password``.
+        A ``lockout`` or ``force_password_change`` fault acts here, before the password check.
         """
+        self._login_faults(site, user_id)
         with self._database.reading() as session:
             user = _find_user(session, site, user_id)
             if (
@@ -180,6 +186,19 @@ class AccountService:
                 return self._view(session, user)
             refusal = self._count_failure(user)
         raise refusal  # after the commit, so the count stands
+
+    def _login_faults(self, site: str, user_id: str) -> None:
+        fault = self._faults.fire(site, "login", LOGIN_FAULTS, user_id=user_id)
+        if fault is None:
+            return
+        with self._database.transaction() as session:
+            user = _find_user(session, site, user_id)
+            if user is None:
+                return
+            if fault.kind == "lockout":
+                user.locked = True
+            else:
+                user.must_change_password = True
 
     def _count_failure(self, user: User) -> PortalError:
         user.failed_logins += 1

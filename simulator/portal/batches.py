@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from simulator.clock import Clock
+from simulator.faults.service import FaultService
 from simulator.portal.access import AccountView
 from simulator.portal.errors import (
     EmptyUploadError,
@@ -35,6 +36,7 @@ from simulator.store.models import Batch, BatchFile, Job, Provider, User
 from simulator.store.sequences import next_value
 
 TRACKING_BASE = 100_000_000_000
+UPLOAD_FAULTS = frozenset({"reject_oversize", "omit_tracking_number", "duplicate_tracking_number"})
 UNSAFE_FILE_NAME = re.compile(r"[/\\\x00-\x1f\x7f]")
 MAX_FILE_NAME = 255
 
@@ -54,7 +56,9 @@ class ReceivedFile:
 
 @dataclass(frozen=True)
 class Receipt:
-    tracking_number: str
+    """What an upload is answered with; ``tracking_number`` is ``None`` when none was given."""
+
+    tracking_number: str | None
     site: str
     provider_id: str
     transaction_type: str
@@ -76,12 +80,14 @@ class BatchService:
         clock: Clock,
         blobs: BlobStore,
         site_rules: Callable[[str], SiteSettings],
+        faults: FaultService,
         on_queued: Callable[[], None] = lambda: None,
     ) -> None:
         self._database = database
         self._clock = clock
         self._blobs = blobs
         self._site_rules = site_rules
+        self._faults = faults
         self._on_queued = on_queued
 
     def receive(
@@ -98,11 +104,37 @@ class BatchService:
         provider = account.provider(provider_id)
         kind = upload_type(transaction_type)
         rules = self._site_rules(account.site)
+        fault = self._faults.fire(
+            account.site,
+            "upload",
+            UPLOAD_FAULTS,
+            user_id=account.user_id,
+            provider_id=provider.provider_id,
+            transaction_type=kind.code,
+        )
+        if fault is not None and fault.kind == "reject_oversize":
+            raise UploadTooLargeError(
+                f"The combined size of the files exceeds the limit of {rules.max_upload_bytes:,} "
+                "bytes. Upload fewer files at once, or compress them."
+            )
         _check_limits(files, rules)
         stored = self._store(account.site, files, rules)
+        if fault is not None and fault.kind == "omit_tracking_number":
+            for _, blob in stored:  # a missing number means the upload failed: keep nothing
+                self._blobs.delete(blob.key)
+            return Receipt(
+                None, account.site, provider.provider_id, kind.code, self._clock.now(), ()
+            )
         try:
             with self._database.transaction() as session:
                 receipt = self._record(session, account, provider.provider_id, kind.code, stored)
+                if fault is not None and fault.kind == "duplicate_tracking_number":
+                    receipt = replace(
+                        receipt,
+                        tracking_number=_earlier_number(
+                            session, account.site, receipt.tracking_number
+                        ),
+                    )
         except BaseException:
             for _, blob in stored:
                 self._blobs.delete(blob.key)
@@ -201,6 +233,17 @@ class BatchService:
                 raise NotFoundError(f"There is no upload with tracking number {tracking_number!r}.")
             files = files_of_batch(session, batch, self._clock.now())
             return BatchStatus(batch.tracking_number, batch.status, tuple(files))
+
+
+def _earlier_number(session: Session, site: str, own: str | None) -> str | None:
+    """A tracking number already given out (the newest before ``own``), or ``own``."""
+    earlier = session.scalar(
+        select(Batch.tracking_number)
+        .where(Batch.site == site, Batch.tracking_number != own)
+        .order_by(Batch.id.desc())
+        .limit(1)
+    )
+    return earlier or own
 
 
 def _user_pk(session: Session, site: str, user_id: str) -> int:

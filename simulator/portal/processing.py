@@ -20,6 +20,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from simulator.clock import Clock, real_now
+from simulator.faults.service import FaultService, FiredFault, fired_rule
 from simulator.portal.business import (
     BusinessContext,
     ResponseSet,
@@ -27,6 +28,7 @@ from simulator.portal.business import (
     paired_response,
 )
 from simulator.portal.files import place_file
+from simulator.portal.journal import Journal, JournalEvent
 from simulator.portal.transactions import TransactionType, upload_type
 from simulator.settings import Settings
 from simulator.sites import SITES, SiteProfile
@@ -71,9 +73,12 @@ class Outcome:
     files: list[tuple[str, bytes]] = field(default_factory=list)
     statuses: list[str] = field(default_factory=list)
     reports: list[dict[str, Any]] = field(default_factory=list)
+    dropped: bool = False
 
     @property
     def status(self) -> str:
+        if self.dropped:  # no response will ever come: the batch stays in processing
+            return "processing"
         if not self.statuses or all(s == "accepted" for s in self.statuses):
             return "accepted"
         if all(s == "rejected" for s in self.statuses):
@@ -100,12 +105,20 @@ class ControlSequences:
 
 class Processor:
     def __init__(
-        self, database: Database, clock: Clock, blobs: BlobStore, settings: Settings
+        self,
+        database: Database,
+        clock: Clock,
+        blobs: BlobStore,
+        settings: Settings,
+        faults: FaultService,
+        journal: Journal,
     ) -> None:
         self._database = database
         self._clock = clock
         self._blobs = blobs
         self._settings = settings
+        self._faults = faults
+        self._journal = journal
         self.wake = threading.Event()
 
     # -- claiming ---------------------------------------------------------------------------
@@ -178,9 +191,36 @@ class Processor:
             files = [(f.name, f.blob_key) for f in batch.files]
             kind = upload_type(batch.transaction_type)
             user_id = session.scalar(select(User.user_id).where(User.id == batch.user_pk)) or ""
+            provider_id = session.scalar(
+                select(Provider.provider_id).where(Provider.id == batch.provider_pk)
+            )
+            tracking_number = batch.tracking_number
+        fired_rule.set(None)
+        fault = self._faults.fire(
+            job.site,
+            "process",
+            PROCESS_FAULTS,
+            user_id=user_id,
+            provider_id=provider_id,
+            transaction_type=kind.code,
+        )
         profile = SITES[job.site]
         results = [self._examine(kind, profile, blob_key) for _, blob_key in files]
-        self._finish(job, profile, kind, user_id, files, results)
+        for report in results:
+            if report is not None and fault is not None:
+                _apply_to_report(report, fault)
+        status = self._finish(job, profile, kind, user_id, files, results, fault)
+        self._journal.record(
+            JournalEvent(
+                site=job.site,
+                operation="process",
+                outcome=status,
+                user_id=user_id,
+                provider_id=provider_id,
+                tracking_number=tracking_number,
+                fault_id=fault.rule_id if fault else None,
+            )
+        )
 
     def _examine(
         self, kind: TransactionType, profile: SiteProfile, blob_key: str
@@ -209,9 +249,13 @@ class Processor:
         user_id: str,
         files: list[tuple[str, str]],
         results: list[ValidationReport | None],
-    ) -> None:
+        fault: FiredFault | None,
+    ) -> str:
+        """Store the response files and the batch's status (which it returns)."""
         now = self._clock.now()
         delay = timedelta(seconds=self._settings.site(job.site).response_delay_seconds)
+        if fault is not None and fault.kind == "delay_response":
+            delay += timedelta(seconds=fault.action["seconds"])
         stored: list[str] = []
         try:
             with self._database.transaction() as session:
@@ -234,7 +278,12 @@ class Processor:
                     set_id = kind.code[:3]
                     responses = business_responses(context, set_id, report, self._blobs, key)
                     outcome.files += writer.responses(report, responses)
+                if fault is not None and fault.kind == "drop_response":
+                    outcome.files = []
+                    outcome.dropped = True
                 for transaction_type, data in outcome.files:
+                    if fault is not None and fault.kind == "corrupt_response":
+                        data = _corrupted(data)
                     blob = self._blobs.write_bytes(job.site, data)
                     stored.append(blob.key)
                     place_file(
@@ -253,6 +302,28 @@ class Processor:
             for key in stored:
                 self._blobs.delete(key)
             raise
+        return outcome.status
+
+
+PROCESS_FAULTS = frozenset(
+    {"reject_999", "ta1_reject", "delay_response", "drop_response", "corrupt_response"}
+)
+
+
+def _apply_to_report(report: ValidationReport, fault: FiredFault) -> None:
+    """``ta1_reject`` refuses every interchange; ``reject_999`` every transaction set."""
+    for interchange in report.interchanges:
+        if fault.kind == "ta1_reject":
+            interchange.note_code = fault.action["note_code"]
+        elif fault.kind == "reject_999":
+            for group in interchange.groups:
+                for result in group.sets:
+                    result.reject("5")
+
+
+def _corrupted(data: bytes) -> bytes:
+    """Malformed X12: cut short, with its segment terminators gone."""
+    return data[: max(len(data) // 2, 40)].replace(b"~", b"")
 
 
 def _answer_other(

@@ -6,14 +6,20 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 
+from simulator.faults.middleware import operation_for
 from simulator.portal.access import AccountView
-from simulator.portal.errors import InvalidCredentialsError, InvalidRequestError
+from simulator.portal.errors import (
+    InvalidCredentialsError,
+    InvalidRequestError,
+    SessionExpiredError,
+)
 from simulator.portal.files import FileView
 from simulator.portal.transactions import TRANSACTION_TYPES
 from simulator.web.context import runtime, site
 from simulator.web.criteria import file_search
 from simulator.web.downloads import file_response
 from simulator.web.journaling import note_subject
+from simulator.web.sessions import SESSION_FAULTS
 from simulator.web.uploads import form_and_files
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -32,6 +38,9 @@ def _authenticate() -> None:
         site().code, credentials.username, credentials.password or ""
     )
     g.account = account
+    operation = operation_for(request.method, request.path)
+    if runtime().faults.fire(site().code, operation, SESSION_FAULTS, user_id=account.user_id):
+        raise SessionExpiredError("Your session has expired; sign in again.")
     if request.endpoint != PASSWORD_CHANGE_ENDPOINT:
         account.require_usable_password()
 

@@ -11,6 +11,7 @@ import logging
 
 from flask import Response, g, request, session
 
+from simulator.faults.service import fired_rule
 from simulator.portal.journal import JournalEvent
 from simulator.web.context import runtime, site
 
@@ -71,6 +72,7 @@ def record_request(response: Response) -> Response:
         user_id=_user_id(),
         provider_id=g.get(PROVIDER_KEY),
         tracking_number=g.get(TRACKING_KEY),
+        fault_id=fired_rule.get(),
     )
     try:
         runtime().journal.record(event)

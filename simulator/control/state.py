@@ -1,0 +1,112 @@
+"""``/_sim/v1/clock`` and ``/_sim/v1/reset``: the simulated time, and starting over."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from simulator.clock import ClockReading
+from simulator.control.parsing import field, json_object, site_code
+from simulator.control.seeding import reset_sites
+from simulator.portal.errors import InvalidRequestError
+from simulator.sites import SITE_CODES
+from simulator.web.context import runtime
+
+blueprint = Blueprint("state", __name__, url_prefix="/v1")
+ISO_DURATION = re.compile(
+    r"^(?P<sign>-)?P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$"
+)
+
+
+def _reading_json(reading: ClockReading) -> dict[str, Any]:
+    return {"now": reading.now.isoformat(), "frozen": reading.frozen}
+
+
+def parse_duration(value: Any) -> timedelta:
+    """Seconds as a number, or an ISO 8601 duration such as ``P90D`` or ``PT20M``."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return timedelta(seconds=value)
+    if isinstance(value, str):
+        found = ISO_DURATION.match(value.strip())
+        if found and any(found.group(k) for k in ("weeks", "days", "hours", "minutes", "seconds")):
+            parts = {k: float(v) for k, v in found.groupdict().items() if v and k != "sign"}
+            duration = timedelta(**parts)
+            return -duration if found.group("sign") else duration
+    raise InvalidRequestError(
+        f"advance: expected seconds or an ISO 8601 duration like P90D or PT20M, got {value!r}."
+    )
+
+
+def parse_instant(value: Any, name: str) -> datetime:
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            pass
+        else:
+            if moment.tzinfo is not None:
+                return moment
+    raise InvalidRequestError(f"{name}: expected an ISO 8601 time with its offset, got {value!r}.")
+
+
+@blueprint.get("/clock")
+def read_clock() -> Response:
+    return jsonify(_reading_json(runtime().clock.read()))
+
+
+@blueprint.post("/clock")
+def change_clock() -> Response:
+    """``set``, then ``advance``, then ``freeze``: any of them, in that order."""
+    body = json_object()
+    unknown = set(body) - {"set", "advance", "freeze"}
+    if unknown:
+        raise InvalidRequestError(
+            f"{sorted(unknown)[0]}: not a clock field (set, advance, freeze)."
+        )
+    clock = runtime().clock
+    reading = clock.read()
+    if "set" in body:
+        reading = clock.set(parse_instant(body["set"], "set"))
+    if "advance" in body:
+        reading = clock.advance(parse_duration(body["advance"]))
+    if "freeze" in body:
+        reading = clock.freeze(field(body, "freeze", bool))
+    return jsonify(_reading_json(reading))
+
+
+@blueprint.post("/reset")
+def reset() -> Response:
+    """Wipe the site (or both, and the clock) and seed it again from the seed."""
+    body = json_object() if _has_body() else {}
+    services = runtime()
+    site = field(body, "site", str, "")
+    sites = (site_code(site),) if site else SITE_CODES
+    dataset = field(body, "dataset", str, services.settings.dataset)
+    if dataset not in ("demo", "empty"):
+        raise InvalidRequestError("dataset: expected demo or empty.")
+    seed = field(body, "seed", int, services.settings.seed)
+    if not site:
+        services.clock.reset()
+        services.faults.clear()
+    results = reset_sites(services, sites, dataset, seed)
+    return jsonify(
+        {
+            "sites": [
+                {
+                    "site": r.site,
+                    "dataset": r.dataset,
+                    "seed": r.seed,
+                    "accounts": [a.user_id for a in r.accounts],
+                }
+                for r in results
+            ]
+        }
+    )
+
+
+def _has_body() -> bool:
+    return bool(request.get_data(cache=True))

@@ -1,0 +1,1 @@
+"""Injected faults (CONTRACT §5): rules, matching, counting, and the transport middleware."""

@@ -1,0 +1,171 @@
+"""Asking whether a fault fires: one small interface for the middleware and the domain.
+
+A call site asks ``fire(site, operation, kinds, ...)`` naming the action types it can carry
+out; a rule is counted only by a call site that could act on it. Counting happens in one write
+transaction (``BEGIN IMMEDIATE`` on SQLite, row locks on PostgreSQL), so ``times`` and
+``after`` are exact across threads and worker processes. ``probability`` draws from a
+generator seeded by the site's reset seed, the rule and how many times it matched, so a run
+repeats exactly.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections.abc import Iterable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session
+
+from simulator.clock import Clock
+from simulator.faults.rules import FaultRuleError, FaultSpec
+from simulator.portal.errors import NotFoundError
+from simulator.store.database import Database
+from simulator.store.models import FaultRule, SiteState
+
+fired_rule: ContextVar[str | None] = ContextVar("fired_rule", default=None)
+
+
+@dataclass(frozen=True)
+class FiredFault:
+    rule_id: str
+    action: dict[str, Any]
+    draw: float
+
+    @property
+    def kind(self) -> str:
+        return str(self.action["type"])
+
+
+def rule_json(rule: FaultRule) -> dict[str, Any]:
+    return {
+        "id": rule.rule_id,
+        "site": rule.site,
+        "operation": rule.operation,
+        "match": rule.match or {},
+        "action": rule.action,
+        "probability": rule.probability,
+        "times": rule.times,
+        "after": rule.after,
+        "matched": rule.matched,
+        "fired": rule.fired,
+    }
+
+
+class FaultService:
+    def __init__(self, database: Database, clock: Clock) -> None:
+        self._database = database
+        self._clock = clock
+
+    # -- managing rules -----------------------------------------------------------------------
+
+    def add(self, spec: FaultSpec) -> dict[str, Any]:
+        with self._database.transaction() as session:
+            rule_id = spec.rule_id or f"fault-{secrets.token_hex(4)}"
+            if session.scalar(select(FaultRule.id).where(FaultRule.rule_id == rule_id)):
+                raise FaultRuleError(f"id: a rule {rule_id!r} exists already.")
+            rule = FaultRule(
+                rule_id=rule_id,
+                site=spec.site,
+                operation=spec.operation,
+                match=spec.match,
+                action=spec.action,
+                probability=spec.probability,
+                times=spec.times,
+                after=spec.after,
+                matched=0,
+                fired=0,
+                created_at=self._clock.now(),
+            )
+            session.add(rule)
+            session.flush()
+            return rule_json(rule)
+
+    def rules(self, site: str | None = None) -> list[dict[str, Any]]:
+        with self._database.reading() as session:
+            return [rule_json(rule) for rule in _rules(session, site)]
+
+    def remove(self, rule_id: str) -> None:
+        with self._database.transaction() as session:
+            removed = session.execute(delete(FaultRule).where(FaultRule.rule_id == rule_id))
+            if not getattr(removed, "rowcount", 0):
+                raise NotFoundError(f"There is no fault rule {rule_id!r}.")
+
+    def clear(self, site: str | None = None) -> None:
+        statement = delete(FaultRule)
+        if site is not None:
+            statement = statement.where(FaultRule.site == site)
+        with self._database.transaction() as session:
+            session.execute(statement)
+
+    # -- firing -------------------------------------------------------------------------------
+
+    def fire(
+        self,
+        site: str,
+        operation: str | None,
+        kinds: Iterable[str],
+        *,
+        user_id: str | None = None,
+        provider_id: str | None = None,
+        transaction_type: str | None = None,
+    ) -> FiredFault | None:
+        """The fault that fires for this request, if any; it is counted and journaled."""
+        wanted = frozenset(kinds)
+        facts = {
+            "user_id": user_id,
+            "provider_id": provider_id,
+            "transaction_type": transaction_type,
+        }
+        with self._database.reading() as session:
+            if not any(
+                self._applies(rule, operation, wanted, facts)
+                for rule in _rules(session, site, include_shared=True)
+            ):
+                return None
+        with self._database.transaction() as session:
+            for rule in _rules(session, site, include_shared=True):
+                if not self._applies(rule, operation, wanted, facts):
+                    continue
+                rule.matched += 1
+                if rule.after is not None and rule.matched <= rule.after:
+                    continue
+                draw = _draw(session, site, rule)
+                if rule.probability is not None and draw >= rule.probability:
+                    continue
+                rule.fired += 1
+                fired_rule.set(rule.rule_id)
+                return FiredFault(rule.rule_id, dict(rule.action), draw)
+        return None
+
+    @staticmethod
+    def _applies(
+        rule: FaultRule, operation: str | None, kinds: frozenset[str], facts: dict[str, str | None]
+    ) -> bool:
+        if rule.times is not None and rule.fired >= rule.times:
+            return False
+        if rule.action.get("type") not in kinds:
+            return False
+        if rule.operation != "any" and rule.operation != operation:
+            return False
+        return all(facts.get(key) == value for key, value in (rule.match or {}).items())
+
+
+def _rules(session: Session, site: str | None, include_shared: bool = False) -> list[FaultRule]:
+    statement = select(FaultRule).order_by(FaultRule.id)
+    if site is not None:
+        condition = FaultRule.site == site
+        statement = statement.where(
+            or_(condition, FaultRule.site.is_(None)) if include_shared else condition
+        )
+    return list(session.scalars(statement))
+
+
+def _draw(session: Session, site: str, rule: FaultRule) -> float:
+    """The rule's n-th random draw: the same n-th draw after every reset with the same seed."""
+    state = session.get(SiteState, site)
+    seed = state.seed if state is not None else 0
+    return random.Random(f"{seed}:{rule.rule_id}:{rule.matched}").random()
