@@ -1,0 +1,96 @@
+"""Transport faults and exact counting against the real multi-process server."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+import requests
+
+from tests.e2e.conftest import LiveServer
+from tests.web.helpers import PASSWORD
+
+pytestmark = pytest.mark.server
+AUTH = ("FAULT01", PASSWORD)
+
+
+@pytest.fixture
+def server(live_server: Callable[..., LiveServer]) -> LiveServer:
+    started = live_server("--workers", "3")
+    requests.post(
+        f"{started.url}/_sim/v1/users",
+        json={
+            "site": "test",
+            "user_id": "FAULT01",
+            "password": PASSWORD,
+            "providers": ["110048577A"],
+        },
+        timeout=10,
+    ).raise_for_status()
+    return started
+
+
+def add_fault(server: LiveServer, **rule: Any) -> dict[str, Any]:
+    response = requests.post(f"{server.url}/_sim/v1/faults", json=rule, timeout=10)
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+def test_reset_connection_is_a_connection_error(server: LiveServer) -> None:
+    add_fault(server, operation="profile", action={"type": "reset_connection"}, times=1)
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{server.url}/test/api/v1/me", auth=AUTH, timeout=10)
+    assert requests.get(f"{server.url}/test/api/v1/me", auth=AUTH, timeout=10).status_code == 200
+
+
+def test_truncated_download_is_an_incomplete_read(server: LiveServer) -> None:
+    placed = requests.post(
+        f"{server.url}/_sim/v1/files",
+        json={
+            "site": "test",
+            "provider_id": "110048577A",
+            "transaction_type": "835",
+            "content": "ISA*" + "Y" * 100_000,
+        },
+        timeout=10,
+    ).json()
+    add_fault(
+        server, operation="download", action={"type": "truncate_body", "bytes": 1000}, times=1
+    )
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        requests.get(f"{server.url}/test/api/v1/files/{placed['file_id']}", auth=AUTH, timeout=10)
+
+
+def test_delay_holds_the_answer(server: LiveServer) -> None:
+    add_fault(server, operation="profile", action={"type": "delay", "ms": 600}, times=1)
+    started = time.monotonic()
+    assert requests.get(f"{server.url}/test/api/v1/me", auth=AUTH, timeout=10).status_code == 200
+    assert time.monotonic() - started >= 0.6
+
+
+def test_a_times_ten_rule_fires_exactly_ten_times_under_concurrency(server: LiveServer) -> None:
+    rule = add_fault(
+        server,
+        site="test",
+        operation="profile",
+        action={"type": "error", "status": 503, "retry_after": 1},
+        times=10,
+    )
+
+    def call(_: int) -> int:
+        return requests.get(f"{server.url}/test/api/v1/me", auth=AUTH, timeout=30).status_code
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(call, range(100)))
+    assert statuses.count(503) == 10
+    assert statuses.count(200) == 90
+    listed = requests.get(f"{server.url}/_sim/v1/faults", timeout=10).json()["faults"]
+    assert [(r["id"], r["fired"]) for r in listed] == [(rule["id"], 10)]
+    fired = requests.get(
+        f"{server.url}/_sim/v1/journal", params={"site": "test"}, timeout=10
+    ).json()["entries"]
+    assert sum(1 for e in fired if e["fault_id"] == rule["id"]) == 10
