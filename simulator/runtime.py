@@ -45,7 +45,12 @@ class Runtime:
         hasher = SecretHasher(settings.password_hash_method)
         blobs = BlobStore(settings.blob_dir)
         faults = FaultService(database, clock)
-        journal = Journal(database, clock)
+        journal = Journal(
+            database,
+            clock,
+            enabled=settings.journal_enabled,
+            max_entries=settings.journal_max_entries,
+        )
         processor = Processor(database, clock, blobs, settings, faults, journal)
         batches = BatchService(database, clock, blobs, settings.site, faults, processor.wake.set)
         return cls(

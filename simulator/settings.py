@@ -66,6 +66,17 @@ def _choice(*allowed: str) -> Parser:
     return parse
 
 
+def _flag(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    value = str(raw).strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("expected true or false")
+
+
 def _text(raw: Any) -> str:
     if not isinstance(raw, str | int | Path):
         raise ValueError("expected text")
@@ -137,6 +148,8 @@ class Settings:
     seed: int = 1
     dataset: str = "demo"
     password_hash_method: str = "scrypt"
+    journal_enabled: bool = True
+    journal_max_entries: int = 100_000
     sites: Mapping[str, SiteSettings] = field(
         default_factory=lambda: {code: SiteSettings() for code in SITE_CODES}
     )
@@ -167,6 +180,8 @@ SERVER_PARSERS: dict[str, Parser] = {
     "seed": _whole_number(0, 2**63 - 1),
     "dataset": _choice("demo", "empty"),
     "password_hash_method": _hash_method,
+    "journal_enabled": _flag,
+    "journal_max_entries": _whole_number(1, 100_000_000),
 }
 
 

@@ -6,7 +6,7 @@ import hmac
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
-from simulator.control import directory, faults, files, journal, state
+from simulator.control import directory, faults, files, journal, metrics, state
 from simulator.control.seeding import seeded_sites
 from simulator.runtime import Runtime
 from simulator.sites import SITE_CODES
@@ -59,4 +59,5 @@ def create_control_app(services: Runtime) -> Flask:
     app.register_blueprint(files.blueprint)
     app.register_blueprint(state.blueprint)
     app.register_blueprint(faults.blueprint)
+    app.register_blueprint(metrics.blueprint)
     return app

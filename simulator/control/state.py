@@ -60,21 +60,26 @@ def read_clock() -> Response:
 
 @blueprint.post("/clock")
 def change_clock() -> Response:
-    """``set``, then ``advance``, then ``freeze``: any of them, in that order."""
+    """``set`` then ``advance``; ``freeze: true`` stops time first, so a set instant is exact."""
     body = json_object()
     unknown = set(body) - {"set", "advance", "freeze"}
     if unknown:
         raise InvalidRequestError(
             f"{sorted(unknown)[0]}: not a clock field (set, advance, freeze)."
         )
+    freeze = body.get("freeze")
+    if freeze is not None and not isinstance(freeze, bool):
+        raise InvalidRequestError("freeze: expected true or false.")
+    instant = parse_instant(body["set"], "set") if "set" in body else None
+    duration = parse_duration(body["advance"]) if "advance" in body else None
     clock = runtime().clock
-    reading = clock.read()
-    if "set" in body:
-        reading = clock.set(parse_instant(body["set"], "set"))
-    if "advance" in body:
-        reading = clock.advance(parse_duration(body["advance"]))
-    if "freeze" in body:
-        reading = clock.freeze(field(body, "freeze", bool))
+    reading = clock.freeze(True) if freeze is True else clock.read()
+    if instant is not None:
+        reading = clock.set(instant)
+    if duration is not None:
+        reading = clock.advance(duration)
+    if freeze is False:
+        reading = clock.freeze(False)
     return jsonify(_reading_json(reading))
 
 

@@ -38,13 +38,27 @@ class JournalQuery:
 
 
 class Journal:
-    def __init__(self, database: Database, clock: Clock) -> None:
+    """Bounded: past ``max_entries`` the oldest entries go; ``enabled=False`` records nothing."""
+
+    def __init__(
+        self, database: Database, clock: Clock, *, enabled: bool = True, max_entries: int = 100_000
+    ) -> None:
         self._database = database
         self._clock = clock
+        self._enabled = enabled
+        self._max_entries = max_entries
 
     def record(self, event: JournalEvent) -> None:
+        if not self._enabled:
+            return
         with self._database.transaction() as session:
-            session.add(JournalEntry(at=self._clock.now(), **_as_dict(event)))
+            entry = JournalEntry(at=self._clock.now(), **_as_dict(event))
+            session.add(entry)
+            session.flush()
+            if entry.seq > self._max_entries:
+                session.execute(
+                    delete(JournalEntry).where(JournalEntry.seq <= entry.seq - self._max_entries)
+                )
 
     def entries(self, query: JournalQuery) -> list[dict[str, Any]]:
         """Matching entries, oldest first; ``since`` is the last ``seq`` already seen."""
