@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,6 +16,7 @@ import click
 from posc_sim_fixtures.datasets import DEMO_ACCOUNTS
 from simulator import __version__
 from simulator.control.seeding import SeededSite, reset_sites, seed_unseeded_sites, seeded_sites
+from simulator.faults.rules import parse_rule
 from simulator.runtime import Runtime
 from simulator.server import is_loopback, run_server
 from simulator.settings import Settings, SettingsError, load_settings
@@ -56,6 +61,7 @@ def serve(config_file: Path | None, **flags: Any) -> None:
     try:
         runtime.prepare_storage()
         seed_unseeded_sites(runtime, settings.dataset, settings.seed)
+        _load_configured_faults(settings, runtime)
         _print_welcome(settings, runtime)
     finally:
         runtime.close()
@@ -100,6 +106,70 @@ def seed(config_file: Path | None, **flags: Any) -> None:
             click.echo("Both sites are already seeded; use 'posc-sim reset' to start over.")
     finally:
         runtime.close()
+
+
+def _load_configured_faults(settings: Settings, runtime: Runtime) -> None:
+    """Add the config file's ``[[faults]]`` once: a rule keeps its id across restarts."""
+    existing = {rule["id"] for rule in runtime.faults.rules()}
+    for index, table in enumerate(settings.fault_rules, start=1):
+        spec = parse_rule({"id": f"config-{index}", **table})
+        if spec.rule_id not in existing:
+            runtime.faults.add(spec)
+
+
+@cli.group()
+def fault() -> None:
+    """Manage fault rules of a running server (POSC_SIM_URL, POSC_SIM_ADMIN_TOKEN)."""
+
+
+def _control(method: str, path: str, body: Any = None) -> Any:
+    base = os.environ.get("POSC_SIM_URL", "http://127.0.0.1:8080").rstrip("/")
+    request = urllib.request.Request(
+        f"{base}/_sim/v1{path}",
+        method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Content-Type": "application/json"},
+    )
+    token = os.environ.get("POSC_SIM_ADMIN_TOKEN")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            text = answer.read().decode()
+    except urllib.error.HTTPError as error:
+        detail = json.loads(error.read().decode() or "{}").get("error", {})
+        raise click.ClickException(detail.get("message") or str(error)) from None
+    except urllib.error.URLError as error:
+        raise click.ClickException(f"cannot reach {base}: {error.reason}") from None
+    return json.loads(text) if text else None
+
+
+@fault.command("add")
+@click.argument("rule")
+def fault_add(rule: str) -> None:
+    """Add RULE, a fault rule as JSON (CONTRACT §5)."""
+    try:
+        body = json.loads(rule)
+    except json.JSONDecodeError as error:
+        raise click.ClickException(f"the rule is not JSON: {error}") from None
+    click.echo(json.dumps(_control("POST", "/faults", body), indent=2))
+
+
+@fault.command("list")
+@click.option("--site", type=click.Choice(SITE_CODES))
+def fault_list(site: str | None) -> None:
+    """List the rules, with how often each matched and fired."""
+    query = f"?site={site}" if site else ""
+    click.echo(json.dumps(_control("GET", f"/faults{query}"), indent=2))
+
+
+@fault.command("clear")
+@click.option("--site", type=click.Choice(SITE_CODES))
+def fault_clear(site: str | None) -> None:
+    """Remove every rule (of one site, with --site)."""
+    query = f"?site={site}" if site else ""
+    _control("DELETE", f"/faults{query}")
+    click.echo("fault rules cleared")
 
 
 def _describe(result: SeededSite) -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from simulator.faults.rules import FaultRuleError, parse_rule
 from simulator.sites import SITE_CODES
 
 ENV_PREFIX = "POSC_SIM_"
@@ -104,6 +105,18 @@ def _hash_method(raw: Any) -> str:
     return value
 
 
+def _fault_tables(raw: Any) -> tuple[dict[str, Any], ...]:
+    """``[[faults]]`` tables, each checked as the control API checks a rule."""
+    if not isinstance(raw, list):
+        raise ValueError("expected [[faults]] tables")
+    for index, table in enumerate(raw):
+        try:
+            parse_rule(table)
+        except FaultRuleError as error:
+            raise ValueError(f"rule {index + 1}: {error.message}") from None
+    return tuple(dict(table) for table in raw)
+
+
 @dataclass(frozen=True)
 class SiteSettings:
     """Rules that each site may set for itself (CONTRACT §7)."""
@@ -150,6 +163,7 @@ class Settings:
     password_hash_method: str = "scrypt"
     journal_enabled: bool = True
     journal_max_entries: int = 100_000
+    fault_rules: tuple[dict[str, Any], ...] = ()
     sites: Mapping[str, SiteSettings] = field(
         default_factory=lambda: {code: SiteSettings() for code in SITE_CODES}
     )
@@ -182,6 +196,7 @@ SERVER_PARSERS: dict[str, Parser] = {
     "password_hash_method": _hash_method,
     "journal_enabled": _flag,
     "journal_max_entries": _whole_number(1, 100_000_000),
+    "fault_rules": _fault_tables,
 }
 
 
@@ -207,7 +222,7 @@ def _toml_layer(path: Path) -> _Layer:
         if key == "sites":
             _toml_sites(layer, path, value)
         elif key == "faults":
-            continue  # fault rules are read by the control plane, not here
+            layer.server["fault_rules"] = ("[[faults]]", value)
         elif key in SERVER_PARSERS or key in SITE_PARSERS:
             layer.server[key] = (key, value)
         else:

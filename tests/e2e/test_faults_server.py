@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -94,3 +99,55 @@ def test_a_times_ten_rule_fires_exactly_ten_times_under_concurrency(server: Live
         f"{server.url}/_sim/v1/journal", params={"site": "test"}, timeout=10
     ).json()["entries"]
     assert sum(1 for e in fired if e["fault_id"] == rule["id"]) == 10
+
+
+def test_fault_commands_and_configured_rules(
+    live_server: Callable[..., LiveServer], tmp_path: Path
+) -> None:
+    config = tmp_path / "posc-sim.toml"
+    config.write_text(
+        '[[faults]]\noperation = "maintenance_window_never"\naction = { type = "maintenance" }\n'
+    )
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "simulator",
+            "serve",
+            "--config",
+            str(config),
+            "--data-dir",
+            str(tmp_path / "bad"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 2
+    assert "fault_rules: rule 1: operation:" in bad.stderr
+    config.write_text(
+        '[[faults]]\nsite = "prod"\noperation = "search"\n'
+        'action = { type = "error", status = 503, retry_after = 9 }\n'
+    )
+    server = live_server("--workers", "1", "--config", str(config))
+    environment = {**os.environ, "POSC_SIM_URL": server.url}
+
+    def command(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "simulator", "fault", *args],
+            capture_output=True,
+            text=True,
+            env=environment,
+            timeout=60,
+        )
+
+    listed = json.loads(command("list").stdout)["faults"]
+    assert [(r["id"], r["action"]["retry_after"]) for r in listed] == [("config-1", 9)]
+    added = command("add", '{"operation": "login", "action": {"type": "lockout"}, "times": 1}')
+    assert added.returncode == 0, added.stderr
+    refused = command("add", '{"operation": "login", "action": {"type": "nope"}}')
+    assert refused.returncode != 0
+    assert "action.type" in refused.stderr
+    assert len(json.loads(command("list").stdout)["faults"]) == 2
+    assert command("clear").returncode == 0
+    assert json.loads(command("list").stdout)["faults"] == []

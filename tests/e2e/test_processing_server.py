@@ -22,8 +22,12 @@ def test_the_999_for_an_upload_becomes_available_without_help(
     server = live_server("--workers", "2")
     requests.post(
         f"{server.url}/_sim/v1/users",
-        json={"site": "test", "user_id": "POLL001", "password": PASSWORD,
-              "providers": ["110048577A"]},
+        json={
+            "site": "test",
+            "user_id": "POLL001",
+            "password": PASSWORD,
+            "providers": ["110048577A"],
+        },
         timeout=10,
     ).raise_for_status()
     auth = ("POLL001", PASSWORD)
@@ -40,13 +44,15 @@ def test_the_999_for_an_upload_becomes_available_without_help(
     deadline = time.monotonic() + WAIT_SECONDS
     status = {}
     while time.monotonic() < deadline:
-        status = requests.get(f"{server.url}/test/api/v1/batches/{tracking}", auth=auth,
-                              timeout=10).json()
+        status = requests.get(
+            f"{server.url}/test/api/v1/batches/{tracking}", auth=auth, timeout=10
+        ).json()
         if status["status"] != "received":
             break
         time.sleep(0.2)
     assert status["status"] == "accepted"
     ack = next(f for f in status["response_files"] if f["transaction_type"] == "999")
-    content = requests.get(f"{server.url}/test/api/v1/files/{ack['file_id']}", auth=auth,
-                           timeout=10)
+    content = requests.get(
+        f"{server.url}/test/api/v1/files/{ack['file_id']}", auth=auth, timeout=10
+    )
     assert "AK9*A*1*1*1~" in content.text
