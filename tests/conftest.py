@@ -15,6 +15,7 @@ from simulator.app import create_app
 from simulator.control.seeding import seed_unseeded_sites
 from simulator.runtime import Runtime
 from simulator.settings import Settings
+from tests.pyx12_judge import pyx12_accepts  # noqa: F401  (a fixture for every test)
 
 # Salted scrypt still, at a cost that lets a test open many accounts quickly.
 FAST_HASH = "scrypt:1024:8:1"

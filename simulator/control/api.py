@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from importlib import resources
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
@@ -20,6 +21,13 @@ blueprint = Blueprint("control", __name__, url_prefix="/v1")
 @blueprint.get("/health")
 def health() -> Response:
     return jsonify({"status": "ok"})
+
+
+@blueprint.get("/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI 3.1 document of the JSON API and this control API."""
+    document = resources.files("simulator.control").joinpath("static/openapi.json").read_bytes()
+    return Response(document, mimetype="application/json")
 
 
 @blueprint.get("/ready")

@@ -39,15 +39,13 @@ class Levels:
     def __init__(self) -> None:
         self.count = 0
 
-    def add(self, parent: int | None, level: str, children: bool) -> tuple[int, Segment]:
+    def add(self, parent: int | None, level: str, children: bool | None) -> tuple[int, Segment]:
+        """``children`` ``None`` leaves HL04 out, for levels whose guide does not use it."""
         self.count += 1
-        return self.count, [
-            "HL",
-            str(self.count),
-            str(parent or ""),
-            level,
-            "1" if children else "0",
-        ]
+        hl = ["HL", str(self.count), str(parent or ""), level]
+        if children is not None:
+            hl.append("1" if children else "0")
+        return self.count, hl
 
 
 # -- 271 -----------------------------------------------------------------------------------
@@ -253,7 +251,12 @@ def claim_ack_277ca(
         ["DTP", "009", "D8", _d8(at)],
     ]
     receiver, hl = levels.add(source, "21", True)
-    body += [hl, submitter.nm1("41"), ["TRN", "2", reference], *_totals(acknowledgments, at)]
+    body += [
+        hl,
+        submitter.nm1("41"),
+        ["TRN", "2", reference],
+        *_totals(acknowledgments, at, RECEIVER_COUNTS),
+    ]
     by_provider: dict[tuple[str, str], list[ClaimAcknowledgment]] = {}
     for acknowledgment in acknowledgments:
         provider = acknowledgment.claim.billing_provider
@@ -265,23 +268,39 @@ def claim_ack_277ca(
             hl,
             ["NM1", "85", "2", name, "", "", "", "", "XX", npi],
             ["TRN", "1", "0"],
-            *_totals(claims, at),
+            *_totals(claims, at, PROVIDER_COUNTS),
         ]
         for acknowledgment in claims:
-            _, hl = levels.add(provider_level, "PT", False)
+            _, hl = levels.add(provider_level, "PT", None)
             body += [hl, *_claim_lines(acknowledgment, at)]
     return body
 
 
-def _totals(acknowledgments: Sequence[ClaimAcknowledgment], at: datetime) -> list[Segment]:
+@dataclass(frozen=True)
+class _Counts:
+    """How a 277CA level counts claims: QTY qualifiers, and whether STC02 carries a date."""
+
+    accepted: str
+    rejected: str
+    dated: bool
+
+
+RECEIVER_COUNTS = _Counts("90", "AA", dated=True)
+PROVIDER_COUNTS = _Counts("QA", "QC", dated=False)
+
+
+def _totals(
+    acknowledgments: Sequence[ClaimAcknowledgment], at: datetime, counts: _Counts
+) -> list[Segment]:
     accepted = [a for a in acknowledgments if a.accepted]
     rejected = [a for a in acknowledgments if not a.accepted]
     total = sum((a.claim.charge for a in acknowledgments), Decimal(0))
-    segments: list[Segment] = [["STC", "A1:19:PR", _d8(at), "WQ", _amount(total)]]
+    date_text = _d8(at) if counts.dated else ""
+    segments: list[Segment] = [["STC", "A1:19:PR", date_text, "WQ", _amount(total)]]
     if accepted:
-        segments.append(["QTY", "90", str(len(accepted))])
+        segments.append(["QTY", counts.accepted, str(len(accepted))])
     if rejected:
-        segments.append(["QTY", "AA", str(len(rejected))])
+        segments.append(["QTY", counts.rejected, str(len(rejected))])
     if accepted:
         segments.append(["AMT", "YU", _amount(sum((a.claim.charge for a in accepted), Decimal(0)))])
     if rejected:
@@ -301,8 +320,7 @@ def _claim_lines(acknowledgment: ClaimAcknowledgment, at: datetime) -> list[Segm
     ]
     if acknowledgment.claim_number:
         segments.append(["REF", "1K", acknowledgment.claim_number])
-    if claim.service_date:
-        segments.append(["DTP", "472", "D8", _d8(claim.service_date)])
+    segments.append(["DTP", "472", "D8", _d8(claim.service_date or at)])
     return segments
 
 
