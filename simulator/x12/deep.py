@@ -32,8 +32,13 @@ def deepen(report: ValidationReport, stream: IO[bytes], version: str) -> Validat
             f"full validation: pyx12 has no map for {version}; structure checks only"
         )
         return report
-    if not report.accepted_sets():
-        return report  # nothing pyx12 could still reject
+    if not any(
+        group.sets and not group.unsupported
+        for interchange in report.interchanges
+        if interchange.accepted
+        for group in interchange.groups
+    ):
+        return report  # nothing pyx12 could add to: no transaction set is reported
     findings = _pyx12_findings(stream)
     if findings is None:
         report.notes.append("full validation: pyx12 could not read the file")
