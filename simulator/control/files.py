@@ -8,11 +8,12 @@ from flask import Blueprint, Response, jsonify
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from posc_sim_fixtures.outbound import generated_content
+from posc_sim_fixtures.outbound import generated_content, generated_remittance
 from simulator.control.parsing import field, json_object, site_code
 from simulator.portal.accounts import find_provider
 from simulator.portal.errors import InvalidRequestError, NotFoundError
 from simulator.portal.files import files_of_batch, place_file
+from simulator.portal.processing import ControlSequences
 from simulator.portal.transactions import download_type
 from simulator.store.models import Batch, Provider, SiteState
 from simulator.web.context import runtime
@@ -61,13 +62,19 @@ def place() -> tuple[Response, int]:
 
 
 def _generated(session: Session, site: str, code: str, provider: Provider, now: datetime) -> bytes:
+    state = session.get(SiteState, site)
+    seed = state.seed if state else 0
+    if code == "835":
+        numbers = ControlSequences(session, site)
+        return generated_remittance(
+            provider, now, seed, numbers.envelope_numbers(), numbers.next_set()
+        )
     if download_type(code).is_x12:
         raise InvalidRequestError(
-            f"transaction_type: generated content for X12 type {code} is not available; "
-            "send its content instead."
+            f"transaction_type: generated content is made for 835 and non-X12 types; send the "
+            f"content of this {code} instead."
         )
-    state = session.get(SiteState, site)
-    return generated_content(code, provider.provider_id, now, state.seed if state else 0)
+    return generated_content(code, provider.provider_id, now, seed)
 
 
 def _instant(text: str) -> datetime:

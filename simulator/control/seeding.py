@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from posc_sim_fixtures.datasets import DemoAccount, seed_site
+from posc_sim_fixtures.datasets import DemoAccount, SeedContext, seed_site
 from simulator.runtime import Runtime
 from simulator.sites import SITE_CODES
 from simulator.store.models import SiteState
@@ -58,6 +58,7 @@ def seeded_sites(runtime: Runtime) -> dict[str, SiteState]:
 
 def _seed(runtime: Runtime, session: Session, site: str, dataset: str, seed: int) -> SeededSite:
     now = runtime.clock.now()
-    accounts = seed_site(session, site, dataset, seed, now, runtime.hasher)
+    context = SeedContext(session, site, now, runtime.hasher, runtime.blobs, seed)
+    accounts = seed_site(context, dataset)
     session.add(SiteState(site=site, dataset=dataset, seed=seed, seeded_at=now))
     return SeededSite(site=site, dataset=dataset, seed=seed, accounts=accounts)

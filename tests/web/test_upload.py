@@ -17,20 +17,27 @@ from simulator.app import create_app
 from simulator.control.seeding import seed_unseeded_sites
 from simulator.runtime import Runtime
 from simulator.settings import Settings, SiteSettings
-from simulator.store.models import Batch, BatchFile, Job
+from simulator.store.models import Batch, BatchFile, Job, ResponseFile
 from tests.web.helpers import basic, create_user, csrf_token, error_text, login, upload
 
 CLAIM = b"ISA*00*          *00*          *ZZ*SUBMITTER~"
 
 
 def kept(runtime: Runtime) -> tuple[int, int, int, list[Path]]:
-    """Batches, batch files and jobs in the database, and files in the store."""
+    """Batches, batch files and jobs in the database, and uploaded files in the store.
+
+    Files in download lists (the demo data set places some) are not uploads; they are left out.
+    """
     with runtime.database.reading() as session:
         counts = [
             session.scalar(select(func.count()).select_from(model)) or 0
             for model in (Batch, BatchFile, Job)
         ]
-    stored = [p for p in runtime.settings.blob_dir.rglob("*") if p.is_file()]
+        placed = set(session.scalars(select(ResponseFile.blob_key)))
+    root = runtime.settings.blob_dir
+    stored = [
+        p for p in root.rglob("*") if p.is_file() and p.relative_to(root).as_posix() not in placed
+    ]
     return counts[0], counts[1], counts[2], stored
 
 
