@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -18,9 +19,13 @@ from simulator import __version__
 from simulator.control.seeding import SeededSite, reset_sites, seed_unseeded_sites, seeded_sites
 from simulator.faults.rules import parse_rule
 from simulator.runtime import Runtime
+from simulator.scenarios.runner import Outcome, Runner, scenario_files
+from simulator.scenarios.runner import junit_xml as junit_xml_report
+from simulator.scenarios.schema import ScenarioError, load_scenario
 from simulator.server import is_loopback, run_server
 from simulator.settings import Settings, SettingsError, load_settings
 from simulator.sites import SITE_CODES, SITES
+from simulator.testing.server import start_server
 
 SITE_CHOICE = click.Choice([*SITE_CODES, "both"])
 
@@ -170,6 +175,80 @@ def fault_clear(site: str | None) -> None:
     query = f"?site={site}" if site else ""
     _control("DELETE", f"/faults{query}")
     click.echo("fault rules cleared")
+
+
+@cli.group()
+def scenario() -> None:
+    """Scenario suites: set up a situation, run a client, check what happened."""
+
+
+PATHS = click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+
+
+@scenario.command("check")
+@PATHS
+def scenario_check(paths: tuple[Path, ...]) -> None:
+    """Validate scenario files without running them."""
+    failed = False
+    for path in scenario_files(paths):
+        try:
+            load_scenario(path)
+            click.echo(f"ok      {path}")
+        except ScenarioError as error:
+            failed = True
+            click.echo(f"invalid {error}", err=True)
+    if failed:
+        sys.exit(1)
+
+
+@scenario.command("list")
+@PATHS
+def scenario_list(paths: tuple[Path, ...]) -> None:
+    """List scenarios with their descriptions (default: the built-in suite in scenarios/)."""
+    for path in scenario_files(paths or (Path("scenarios"),)):
+        loaded = load_scenario(path)
+        click.echo(f"{path}: {loaded['name']} - {loaded.get('description', '').strip()}")
+
+
+@scenario.command("run")
+@PATHS
+@click.option("--url", help="A running server; without it, one is started for the run.")
+@click.option("--junit-xml", type=click.Path(path_type=Path), help="Write a JUnit XML report.")
+@click.option("--client", "client_command", help="Your client's command, run per scenario.")
+def scenario_run(
+    paths: tuple[Path, ...], url: str | None, junit_xml: Path | None, client_command: str | None
+) -> None:
+    """Run scenarios; exits non-zero when any expectation fails."""
+    files = scenario_files(paths or (Path("scenarios"),))
+    for path in files:
+        load_scenario(path)  # refuse a bad file before anything runs
+    if url:
+        outcomes = _run_scenarios(url, files, client_command)
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            server = start_server(Path(folder) / "data", "--workers", "2")
+            try:
+                outcomes = _run_scenarios(server.url, files, client_command)
+            finally:
+                server.stop()
+    for outcome in outcomes:
+        mark = "PASS" if outcome.passed else "FAIL"
+        click.echo(f"{mark} {outcome.scenario} ({outcome.path})")
+        for check in outcome.checks:
+            verdict = "ok  " if check.passed else "FAIL"
+            evidence = f" [journal {check.evidence[:10]}]" if check.evidence else ""
+            click.echo(f"  {verdict} {check.name}: {check.detail}{evidence}")
+    if junit_xml is not None:
+        junit_xml.write_bytes(junit_xml_report(outcomes))
+    passed = sum(1 for outcome in outcomes if outcome.passed)
+    click.echo(f"scenarios: {passed} passed, {len(outcomes) - passed} failed")
+    if passed < len(outcomes):
+        sys.exit(1)
+
+
+def _run_scenarios(url: str, files: list[Path], client_command: str | None) -> list[Outcome]:
+    runner = Runner(url, os.environ.get("POSC_SIM_ADMIN_TOKEN"), client_command)
+    return [runner.run(path) for path in files]
 
 
 def _describe(result: SeededSite) -> str:

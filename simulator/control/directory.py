@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, jsonify
+from sqlalchemy import select
 
 from posc_sim_fixtures.factories import provider_for_id
 from simulator.control.parsing import field, json_object, site_code, sites_param
@@ -19,8 +21,8 @@ from simulator.portal.accounts import (
     providers_of,
     users_of,
 )
-from simulator.portal.errors import InvalidRequestError
-from simulator.store.models import Provider, User
+from simulator.portal.errors import ConflictError, InvalidRequestError
+from simulator.store.models import Member, Provider, User
 from simulator.web.context import runtime
 
 blueprint = Blueprint("directory", __name__, url_prefix="/v1")
@@ -151,3 +153,38 @@ def list_providers() -> Response:
             for provider in providers_of(session, site)
         ]
     return jsonify({"providers": providers})
+
+
+@blueprint.post("/members")
+def add_member() -> tuple[Response, int]:
+    """Put a member on a site's roster (what 270s and claims are answered from)."""
+    body = json_object()
+    site = site_code(field(body, "site", str))
+    member_id = field(body, "member_id", str)
+    status = field(body, "status", str, "active")
+    if status not in ("active", "inactive"):
+        raise InvalidRequestError("status: expected active or inactive.")
+    try:
+        birth_date = date.fromisoformat(field(body, "birth_date", str))
+    except ValueError:
+        raise InvalidRequestError("birth_date: expected a date like 1980-01-15.") from None
+    member = Member(
+        site=site,
+        member_id=member_id,
+        first_name=field(body, "first_name", str).upper(),
+        last_name=field(body, "last_name", str).upper(),
+        birth_date=birth_date,
+        gender=field(body, "gender", str, "U")[:1],
+        status=status,
+        plan=field(body, "plan", str, "MassHealth Standard"),
+        coverage_start=date(2024, 1, 1),
+        coverage_end=None,
+    )
+    with runtime().database.transaction() as session:
+        exists = session.scalar(
+            select(Member.id).where(Member.site == site, Member.member_id == member_id)
+        )
+        if exists:
+            raise ConflictError(f"Member {member_id} is on the {site} roster already.")
+        session.add(member)
+    return jsonify({"site": site, "member_id": member_id, "status": status}), 201

@@ -120,6 +120,11 @@ def batch(site: str, tracking_number: str) -> Response:
                         "transaction_type": view.transaction_type,
                         "size": view.size,
                         "date_available": view.date_available.isoformat(),
+                        "date_last_downloaded": (
+                            view.date_last_downloaded.isoformat()
+                            if view.date_last_downloaded
+                            else None
+                        ),
                     }
                     for view in files
                 ],

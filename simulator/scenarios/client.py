@@ -1,0 +1,192 @@
+"""The built-in reference client: what a well-behaved trading partner's software does.
+
+It speaks only the public interface (the JSON API of one site), so a scenario run with it
+is the same test a partner's own client would face.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from posc_sim_fixtures.members import DOCUMENTED_MEMBERS
+from posc_sim_fixtures.x12_builders import (
+    Member,
+    Submitter,
+    build_270,
+    build_276,
+    build_278,
+    build_834,
+    build_837i,
+    build_837p,
+)
+
+FINAL = {"accepted", "partially_accepted", "rejected"}
+STRANGER_BIRTH = date(1970, 1, 1)
+POLL_SECONDS = 0.2
+TIMEOUT = 30
+ROSTER = {
+    m.member_id: Member(m.member_id, m.first_name, m.last_name, m.birth_date, m.gender)
+    for m in DOCUMENTED_MEMBERS
+}
+
+
+@dataclass
+class ClientState:
+    """What the client saw: statuses, errors, tracking numbers, downloads (in order)."""
+
+    user_id: str
+    password: str
+    statuses: list[int] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    tracking_numbers: list[str | None] = field(default_factory=list)
+    downloads: list[dict[str, Any]] = field(default_factory=list)
+
+
+class ReferenceClient:
+    def __init__(
+        self,
+        root_url: str,
+        site: str,
+        state: ClientState,
+        base: Path,
+        admin_headers: dict[str, str],
+        wait_seconds: float = TIMEOUT,
+    ) -> None:
+        self.root = root_url.rstrip("/")
+        self.site = site
+        self.api = f"{self.root}/{site}/api/v1"
+        self.state = state
+        self.base = base
+        self.admin = admin_headers
+        self.wait_seconds = wait_seconds
+        self.http = requests.Session()
+
+    # -- the steps --------------------------------------------------------------------------
+
+    def run(self, steps: list[dict[str, Any]]) -> None:
+        for step in steps:
+            for _ in range(step.get("repeat", 1)):
+                self._step(step)
+
+    def _step(self, step: dict[str, Any]) -> None:
+        if "password" in step and "change_password" not in step:
+            self.state.password = step["password"]
+        if step.get("login") or step.get("me"):
+            self._call("GET", "/me")
+        if "upload" in step or "build" in step:
+            self._upload(step)
+        if step.get("wait_for_999"):
+            self._wait_for("999")
+        if "wait_for" in step:
+            self._wait_for(step["wait_for"])
+        if step.get("download_new"):
+            self._download_new()
+        if "change_password" in step:
+            answer = self._call(
+                "POST",
+                "/password",
+                json={
+                    "current_password": self.state.password,
+                    "new_password": step["change_password"],
+                },
+            )
+            if answer.status_code == 204:
+                self.state.password = step["change_password"]
+        if "advance_clock" in step:
+            self.http.post(
+                f"{self.root}/_sim/v1/clock",
+                json={"advance": step["advance_clock"]},
+                headers=self.admin,
+                timeout=TIMEOUT,
+            ).raise_for_status()
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        answer = self.http.request(
+            method,
+            f"{self.api}{path}",
+            auth=(self.state.user_id, self.state.password),
+            timeout=TIMEOUT,
+            **kwargs,
+        )
+        self.state.statuses.append(answer.status_code)
+        if answer.status_code >= 400 and answer.headers.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            self.state.errors.append(answer.json().get("error", {}).get("code", ""))
+        return answer
+
+    def _upload(self, step: dict[str, Any]) -> None:
+        kind = step.get("as", "837P")
+        provider = step.get("provider_id") or self._first_provider()
+        data = self._content(step, kind)
+        files = [("files", (f"file{n}.x12", data)) for n in range(step.get("files", 1))]
+        for attempt in range(step.get("retry", 0) + 1):
+            answer = self._call(
+                "POST",
+                "/batches",
+                files=files,
+                data={"provider_id": provider, "transaction_type": kind},
+            )
+            number = answer.json().get("tracking_number") if answer.status_code == 201 else None
+            if number is not None or attempt == step.get("retry", 0):
+                break
+            time.sleep(min(float(answer.headers.get("Retry-After", "0") or 0), 5))
+        if answer.status_code == 201:
+            self.state.tracking_numbers.append(number)
+
+    def _content(self, step: dict[str, Any], kind: str) -> bytes:
+        padding = b" " * int(step.get("bytes", 0))
+        if "upload" in step:
+            return (self.base / str(step["upload"])).read_bytes() + padding
+        usage = step.get("usage_indicator", "T" if self.site == "test" else "P")
+        submitter = Submitter("SCENARIO01", usage_indicator=usage)
+        members = [
+            ROSTER.get(m) or Member(m, "UNKNOWN", "PERSON", STRANGER_BIRTH, "U")
+            for m in step.get("members", [next(iter(ROSTER))])
+        ]
+        builders = {
+            "270": lambda: build_270(submitter, members=members),
+            "276": lambda: build_276(submitter, claims=len(members)),
+            "278": lambda: build_278(submitter, units=step.get("units")),
+            "834": lambda: build_834(submitter, members=len(members)),
+            "837P": lambda: build_837p(submitter, claims=len(members), members=members),
+            "837I": lambda: build_837i(submitter, claims=len(members), members=members),
+        }
+        data: bytes = builders[step["build"]]()
+        return data + padding
+
+    def _first_provider(self) -> str:
+        answer = self._call("GET", "/me")
+        providers = answer.json().get("providers", []) if answer.status_code == 200 else []
+        return str(providers[0]["provider_id"]) if providers else ""
+
+    def _wait_for(self, kind: str) -> None:
+        deadline = time.monotonic() + self.wait_seconds
+        for number in [n for n in self.state.tracking_numbers if n]:
+            while time.monotonic() < deadline:
+                answer = self.http.get(
+                    f"{self.api}/batches/{number}",
+                    timeout=TIMEOUT,
+                    auth=(self.state.user_id, self.state.password),
+                )
+                body = answer.json() if answer.status_code == 200 else {}
+                kinds = {f["transaction_type"] for f in body.get("response_files", [])}
+                done = (
+                    body.get("status") in FINAL and kind == "999" and bool(kinds & {"999", "TA1"})
+                ) or kind in kinds
+                if done:
+                    break
+                time.sleep(POLL_SECONDS)
+
+    def _download_new(self) -> None:
+        answer = self._call("GET", "/files", params={"status": "new"})
+        for found in answer.json().get("files", []) if answer.status_code == 200 else []:
+            content = self._call("GET", f"/files/{found['file_id']}")
+            if content.status_code == 200:
+                self.state.downloads.append({**found, "content": content.text})
