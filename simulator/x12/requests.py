@@ -81,6 +81,21 @@ class Person:
         self.last_name, self.first_name = _get(nm1, 3), _get(nm1, 4)
         self.member_id = _get(nm1, 9)
 
+    def nm1(self, entity: str) -> Segment:
+        """The person's NM1, member ID qualified MI, as every response names them."""
+        return [
+            "NM1",
+            entity,
+            "1",
+            self.last_name,
+            self.first_name,
+            "",
+            "",
+            "",
+            "MI",
+            self.member_id,
+        ]
+
     def take_dmg(self, dmg: Segment) -> None:
         self.birth_date = _date(_get(dmg, 2))
         self.gender = _get(dmg, 3)

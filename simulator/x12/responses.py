@@ -36,6 +36,16 @@ def _echo_traces(inquiry: Inquiry) -> list[Segment]:
 class Levels:
     """Numbers HL segments: ``add(parent, level, has_children)`` returns the new HL id."""
 
+    def named(
+        self, body: list[Segment], parent: int | None, level: str, party: Entity | None
+    ) -> int:
+        """Append an HL with children and, when known, the party's NM1; return the HL id."""
+        number, hl = self.add(parent, level, True)
+        body.append(hl)
+        if party is not None:
+            body.append(party.nm1())
+        return number
+
     def __init__(self) -> None:
         self.count = 0
 
@@ -72,11 +82,9 @@ def eligibility_271(
     body: list[Segment] = [["BHT", "0022", "11", reference, _d8(at), f"{at:%H%M}"]]
     levels = Levels()
     for inquiry, coverage in answers:
-        source, hl = levels.add(None, "20", True)
-        body += [hl, MASSHEALTH_PAYER.nm1()]
+        source = levels.named(body, None, "20", MASSHEALTH_PAYER)
         receiver_party = inquiry.parties.get("1P") or inquiry.parties.get("FA")
-        receiver, hl = levels.add(source, "21", True)
-        body += [hl] + ([receiver_party.nm1()] if receiver_party else [])
+        receiver = levels.named(body, source, "21", receiver_party)
         _, hl = levels.add(receiver, "22", False)
         body += [hl, *_echo_traces(inquiry)]
         member = inquiry.member
@@ -124,32 +132,14 @@ def claim_status_277(
     body: list[Segment] = [["BHT", "0010", "08", reference, _d8(at), f"{at:%H%M}", "DG"]]
     levels = Levels()
     for inquiry, status in answers:
-        source, hl = levels.add(None, "20", True)
-        body += [hl, MASSHEALTH_PAYER.nm1()]
-        receiver, hl = levels.add(source, "21", True)
-        body.append(hl)
-        if "41" in inquiry.parties:
-            body.append(inquiry.parties["41"].nm1())
-        provider, hl = levels.add(receiver, "19", True)
-        body.append(hl)
-        if "1P" in inquiry.parties:
-            body.append(inquiry.parties["1P"].nm1())
+        source = levels.named(body, None, "20", MASSHEALTH_PAYER)
+        receiver = levels.named(body, source, "21", inquiry.parties.get("41"))
+        provider = levels.named(body, receiver, "19", inquiry.parties.get("1P"))
         _, hl = levels.add(provider, "22", False)
         member = inquiry.member
         body += [
             hl,
-            [
-                "NM1",
-                "QC",
-                "1",
-                member.last_name,
-                member.first_name,
-                "",
-                "",
-                "",
-                "MI",
-                member.member_id,
-            ],
+            member.nm1("QC"),
         ]
         body += _echo_traces(inquiry)
         body.append(
@@ -189,28 +179,13 @@ def review_278(
     body: list[Segment] = [["BHT", "0007", "11", reference, _d8(at), f"{at:%H%M}"]]
     levels = Levels()
     for inquiry, review in answers:
-        source, hl = levels.add(None, "20", True)
-        body += [hl, Entity("X3", "MASSHEALTH", "PI", MASSHEALTH_ID).nm1()]
-        requester, hl = levels.add(source, "21", True)
-        body.append(hl)
-        if "1P" in inquiry.parties:
-            body.append(inquiry.parties["1P"].nm1())
+        source = levels.named(body, None, "20", Entity("X3", "MASSHEALTH", "PI", MASSHEALTH_ID))
+        requester = levels.named(body, source, "21", inquiry.parties.get("1P"))
         subscriber, hl = levels.add(requester, "22", True)
         member = inquiry.member
         body += [
             hl,
-            [
-                "NM1",
-                "IL",
-                "1",
-                member.last_name,
-                member.first_name,
-                "",
-                "",
-                "",
-                "MI",
-                member.member_id,
-            ],
+            member.nm1("IL"),
         ]
         _, hl = levels.add(subscriber, "EV", False)
         body += [hl, *_echo_traces(inquiry), ["UM", "HS", "I", "3"]]
@@ -314,7 +289,7 @@ def _claim_lines(acknowledgment: ClaimAcknowledgment, at: datetime) -> list[Segm
     category = "A2" if acknowledgment.accepted else "A3"
     action = "WQ" if acknowledgment.accepted else "U"
     segments: list[Segment] = [
-        ["NM1", "QC", "1", member.last_name, member.first_name, "", "", "", "MI", member.member_id],
+        member.nm1("QC"),
         ["TRN", "2", claim.patient_control_number],
         ["STC", f"{category}:{acknowledgment.status}", _d8(at), action, _amount(claim.charge)],
     ]
@@ -383,7 +358,7 @@ def _claim_payment(payment: Payment) -> list[Segment]:
             payment.claim_number,
             "11",
         ],
-        ["NM1", "QC", "1", member.last_name, member.first_name, "", "", "", "MI", member.member_id],
+        member.nm1("QC"),
     ]
     lines = claim.lines or []
     for line, paid in zip(lines, payment.paid_lines, strict=True):
