@@ -25,6 +25,7 @@ from posc_sim_fixtures.x12_builders import (
     build_837i,
     build_837p,
 )
+from simulator.sites import SITES
 
 FINAL = {"accepted", "partially_accepted", "rejected"}
 STRANGER_BIRTH = date(1970, 1, 1)
@@ -144,7 +145,7 @@ class ReferenceClient:
         padding = b" " * int(step.get("bytes", 0))
         if "upload" in step:
             return (self.base / str(step["upload"])).read_bytes() + padding
-        usage = step.get("usage_indicator", "T" if self.site == "test" else "P")
+        usage = step.get("usage_indicator", SITES[self.site].usage_indicator)
         submitter = Submitter("SCENARIO01", usage_indicator=usage)
         members = [
             ROSTER.get(m) or Member(m, "UNKNOWN", "PERSON", STRANGER_BIRTH, "U")
