@@ -69,6 +69,7 @@ class ServerProcess:
     def __init__(
         self, command: Sequence[str], port: int, log: Path, env: Mapping[str, str]
     ) -> None:
+        self.port = port
         self.url = f"http://{LOOPBACK}:{port}"
         self.log = log
         with log.open("wb") as output:
@@ -213,6 +214,15 @@ class RequestStats:
     p95_ms: str
 
 
+def _stats_file(csv_prefix: Path) -> Path:
+    """The statistics written at the end (loadtests/locustfile.py), else Locust's last CSV."""
+    for suffix in ("_final_stats.csv", "_stats.csv"):
+        path = Path(f"{csv_prefix}{suffix}")
+        if path.is_file():
+            return path
+    raise click.ClickException(f"Locust wrote no statistics at {csv_prefix}_stats.csv")
+
+
 def read_stats(path: Path) -> list[RequestStats]:
     with path.open(newline="") as handle:
         return [
@@ -221,11 +231,19 @@ def read_stats(path: Path) -> list[RequestStats]:
                 name=row["Name"],
                 requests=int(row["Request Count"]),
                 failures=int(row["Failure Count"]),
-                median_ms=row["Median Response Time"],
-                p95_ms=row["95%"],
+                median_ms=_milliseconds(row["Median Response Time"]),
+                p95_ms=_milliseconds(row["95%"]),
             )
             for row in csv.DictReader(handle)
         ]
+
+
+def _milliseconds(text: str) -> str:
+    """Whole milliseconds; Locust writes an exact median for few samples, or N/A for none."""
+    try:
+        return str(round(float(text)))
+    except ValueError:
+        return text
 
 
 def summary(rows: Sequence[RequestStats]) -> list[str]:
@@ -260,10 +278,10 @@ def loadtest(profile: str) -> None:
             code = run_locust(chosen, server.url, csv_prefix)
         finally:
             server.stop()
-        stats_file = Path(f"{csv_prefix}_stats.csv")
-        if not stats_file.is_file():
-            raise click.ClickException(f"Locust wrote no statistics (exit code {code})")
+        stats_file = _stats_file(csv_prefix)
         click.echo(f"posc-sim loadtest: {chosen.path.stem}, Locust exit code {code}")
         click.echo("\n".join(summary(read_stats(stats_file))))
+        if chosen.csv_prefix:
+            click.echo(f"  reports kept: {chosen.csv_prefix}_*.csv")
     if code:
         raise click.exceptions.Exit(code)

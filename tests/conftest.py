@@ -15,11 +15,8 @@ from simulator.app import create_app
 from simulator.control.seeding import seed_unseeded_sites
 from simulator.runtime import Runtime
 from simulator.settings import Settings
+from simulator.testing.simulator import FAST_HASH, BufferedClient
 from tests.pyx12_judge import pyx12_accepts  # noqa: F401  (a fixture for every test)
-
-# Salted scrypt still, at a cost that lets a test open many accounts quickly.
-FAST_HASH = "scrypt:1024:8:1"
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
 @pytest.fixture
@@ -44,13 +41,6 @@ def runtime(settings: Settings) -> Iterator[Runtime]:
     seed_unseeded_sites(services, settings.dataset, settings.seed)
     yield services
     services.close()
-
-
-class BufferedClient(FlaskClient):
-    """Reads every answer whole and closes it, as a WSGI server would close a streamed file."""
-
-    def open(self, *args: Any, buffered: bool = True, **kwargs: Any) -> Any:
-        return super().open(*args, buffered=buffered, **kwargs)
 
 
 @pytest.fixture

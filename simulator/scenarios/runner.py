@@ -19,6 +19,7 @@ import requests
 
 from simulator.scenarios.client import ClientState, ReferenceClient
 from simulator.scenarios.schema import load_scenario
+from simulator.scenarios.setup import apply_given
 
 TIMEOUT = 30
 DEFAULT_PASSWORD = "Scenario#2026"
@@ -106,20 +107,7 @@ class Runner:
         return Outcome(scenario["name"], path, checks, output)
 
     def _setup(self, site: str, given: dict[str, Any]) -> None:
-        for provider in given.get("providers", []):
-            self._control("POST", "/providers", json={"site": site, **provider})
-        for user in given.get("users", []):
-            self._control(
-                "POST", "/users", json={"site": site, "providers": ["110048577A"], **user}
-            )
-        for member in given.get("members", []):
-            self._control("POST", "/members", json={"site": site, **member})
-        for placed in given.get("files", []):
-            self._control("POST", "/files", json={"site": site, **placed})
-        if "clock" in given:
-            self._control("POST", "/clock", json=given["clock"])
-        for rule in given.get("faults", []):
-            self._control("POST", "/faults", json={"site": site, **rule})
+        apply_given(lambda method, path, body: self._control(method, path, json=body), site, given)
 
     def _external(self, command: str, site: str, user_id: str, password: str, timeout: int) -> str:
         environment = {

@@ -54,6 +54,8 @@ class PoscMock(ContextDecorator):
         return self._active
 
     def __enter__(self) -> Simulator:
+        if self._active is not None:
+            raise RuntimeError("this mock_posc is active already; make another for a second one")
         with ExitStack() as stack:
             simulator = stack.enter_context(Simulator(**self._options))
             stack.enter_context(self._requests_mock())

@@ -5,8 +5,9 @@
   ``posc_sim_options`` fixture to pass it other arguments (``dataset``, ``seed``, settings).
 - ``posc_sim_server``: a real ``posc-sim serve`` process on a free loopback port, for clients
   that are not Python; it has ``url``, ``test_url``, ``prod_url`` and ``control_url``.
-- ``@pytest.mark.posc_sim_scenario(path)``: ``posc_sim`` starts from the file's given block
-  (see :mod:`simulator.testing.given`); a relative path is from the test file's folder.
+- ``@pytest.mark.posc_sim_scenario(path)``: ``posc_sim`` starts as the scenario file sets up
+  (site, seed, data set, ``given``; see :mod:`simulator.testing.given`); a relative path is
+  from the test file's folder.
 
 The simulator modules are imported inside the fixtures, so that pytest runs that never use
 them do not pay for importing Flask and SQLAlchemy at start-up.
@@ -30,8 +31,8 @@ SCENARIO_MARKER = "posc_sim_scenario"
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{SCENARIO_MARKER}(path): the posc_sim fixture starts from the given block "
-        "(clock, providers, users, faults) of this YAML or JSON file",
+        f"{SCENARIO_MARKER}(path): the posc_sim fixture starts as this scenario file sets "
+        "up (its site, seed, dataset and given block)",
     )
 
 
@@ -46,14 +47,14 @@ def posc_sim(
     request: pytest.FixtureRequest, tmp_path: Path, posc_sim_options: dict[str, Any]
 ) -> Iterator[Simulator]:
     """A fresh in-process simulator; jobs run only when the test calls ``process_jobs()``."""
-    from simulator.testing.given import apply_given, read_given
+    from simulator.testing.given import set_up_scenario
     from simulator.testing.simulator import Simulator
 
     options = {"data_dir": tmp_path / "posc-sim", **posc_sim_options}
     with Simulator(**options) as simulator:
         scenario = _scenario_path(request)
         if scenario is not None:
-            apply_given(simulator, read_given(scenario))
+            set_up_scenario(simulator, scenario)
         yield simulator
 
 
@@ -74,6 +75,6 @@ def _scenario_path(request: pytest.FixtureRequest) -> Path | None:
     if marker is None:
         return None
     if len(marker.args) != 1 or marker.kwargs:
-        raise pytest.UsageError(f"{SCENARIO_MARKER} takes one argument: the file's path")
+        pytest.fail(f"{SCENARIO_MARKER} takes one argument: the file's path", pytrace=False)
     path = Path(marker.args[0])
     return path if path.is_absolute() else request.path.parent / path

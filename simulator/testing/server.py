@@ -36,6 +36,7 @@ class SimulatorServer:
 
     url: str
     process: subprocess.Popen[bytes]
+    data_dir: Path
     log: Path
 
     @property
@@ -87,7 +88,7 @@ def start_server(
         process = subprocess.Popen(
             command, stdout=output, stderr=subprocess.STDOUT, env=environment
         )
-    server = SimulatorServer(url=f"http://{HOST}:{port}", process=process, log=log)
+    server = SimulatorServer(f"http://{HOST}:{port}", process, data_dir, log)
     try:
         _wait_ready(server, timeout)
     except BaseException:

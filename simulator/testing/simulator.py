@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -77,21 +78,22 @@ class Simulator:
         data_dir: Path | None = None,
         **settings: Any,
     ) -> None:
-        self._temporary: tempfile.TemporaryDirectory[str] | None = None
-        if data_dir is None:
-            self._temporary = tempfile.TemporaryDirectory(prefix="posc-sim-")
-            data_dir = Path(self._temporary.name)
-        base = Settings(
-            data_dir=data_dir, password_hash_method=FAST_HASH, dataset=dataset, seed=seed
-        )
-        self.settings: Settings = replace(base, **settings)
-        self.runtime: Runtime = Runtime.open(self.settings)
+        self._resources = ExitStack()
         try:
+            if data_dir is None:
+                temporary = tempfile.TemporaryDirectory(prefix="posc-sim-")
+                data_dir = Path(self._resources.enter_context(temporary))
+            base = Settings(
+                data_dir=data_dir, password_hash_method=FAST_HASH, dataset=dataset, seed=seed
+            )
+            self.settings: Settings = replace(base, **settings)
+            self.runtime: Runtime = Runtime.open(self.settings)
+            self._resources.callback(self.runtime.close)
             self.runtime.prepare_storage()
             seed_unseeded_sites(self.runtime, self.settings.dataset, self.settings.seed)
             self.app: Flask = create_app(self.settings, self.runtime)
         except BaseException:
-            self.close()
+            self._resources.close()
             raise
         self.app.test_client_class = BufferedClient
         self.client: FlaskClient = self.app.test_client()
@@ -110,10 +112,7 @@ class Simulator:
 
     def close(self) -> None:
         """Release the database and remove the temporary data directory, if one was made."""
-        self.runtime.close()
-        if self._temporary is not None:
-            self._temporary.cleanup()
-            self._temporary = None
+        self._resources.close()
 
     # -- the control API ------------------------------------------------------------------------
 

@@ -34,6 +34,7 @@ def create_site_app(runtime: Runtime, profile: SiteProfile, secret_key: str) -> 
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_SSL_STRICT=False,  # the token alone must do, as the contract says
         MAX_FORM_MEMORY_SIZE=1024 * 1024,
         MAX_CONTENT_LENGTH=rules.max_upload_bytes + MULTIPART_OVERHEAD,
     )

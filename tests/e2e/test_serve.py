@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from simulator.testing.server import start_server
 from tests.e2e.conftest import LiveServer
 
 pytestmark = pytest.mark.server
@@ -45,9 +46,8 @@ def test_a_restart_keeps_the_data_directory(
     secret_file = tmp_path / "data-0" / "posc-sim.db"
     assert secret_file.exists()
     first.stop()
-    again = LiveServer(tmp_path / "data-0", "--workers", "1")
+    again = start_server(tmp_path / "data-0", "--workers", "1")
     try:
-        again.wait_ready()
         assert requests.get(f"{again.url}/test/login", timeout=10).status_code == 200
     finally:
         again.stop()

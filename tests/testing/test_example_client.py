@@ -7,9 +7,11 @@ The second half tests it under ``mock_posc``: no server, no network.
 
 from __future__ import annotations
 
+import inspect
 import re
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -167,3 +169,13 @@ def test_other_urls_pass_through_to_the_network(posc_sim_server: SimulatorServer
     with mock_posc():
         answer = requests.get(f"{posc_sim_server.control_url}/ready", timeout=10)
     assert answer.json() == {"status": "ready"}
+
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "in-process.md"
+
+
+@pytest.mark.parametrize(
+    "example", [call, send_and_fetch_999, test_the_client_retries_a_503_and_gets_its_999]
+)
+def test_the_documentation_shows_the_example_as_it_is(example: Callable[..., Any]) -> None:
+    assert inspect.getsource(example) in DOC.read_text(encoding="utf-8")

@@ -103,3 +103,8 @@ def test_a_simulator_of_its_own_removes_its_folder_when_closed() -> None:
         assert (folder / "posc-sim.db").exists()
         assert simulator.control("GET", "/users") == {"users": []}
     assert not folder.exists()
+
+
+def test_a_setting_that_does_not_exist_is_refused_and_leaves_nothing_open() -> None:
+    with pytest.raises(TypeError, match="response_delay"):
+        Simulator(response_delay=5)
