@@ -18,6 +18,7 @@ from posc_sim_fixtures.datasets import DEMO_ACCOUNTS
 from simulator import __version__
 from simulator.control.seeding import SeededSite, reset_sites, seed_unseeded_sites, seeded_sites
 from simulator.faults.rules import parse_rule
+from simulator.loadtest import loadtest
 from simulator.runtime import Runtime
 from simulator.scenarios.runner import Outcome, Runner, scenario_files
 from simulator.scenarios.runner import junit_xml as junit_xml_report
@@ -279,6 +280,9 @@ def _credentials(site: str) -> str:
         for account in DEMO_ACCOUNTS
     ]
     return "\n".join(rows)
+
+
+cli.add_command(loadtest)
 
 
 def main() -> None:

@@ -1,0 +1,128 @@
+"""The Locust suite of the POSC simulator, against a running ``posc-sim serve``.
+
+    locust -f loadtests/locustfile.py --host http://127.0.0.1:8080 --headless -u 10 -r 10 -t 15s
+
+Run it from the project root (Locust puts the working directory on ``sys.path``, which is how
+this file finds the ``loadtests`` package). At test start it creates the logins it needs
+through the control API (409, already there, is fine), so a fresh server needs no set-up; with
+faults on it also adds fault rules, and removes them when the test stops. The users are in
+``loadtests/users.py``: Uploader, Poller, Downloader, WebUser and TradingPartnerDay (name some
+on the command line to run only those). Profiles for ``--config`` are in loadtests/profiles/.
+
+Settings: an environment variable, or the flag (a ``posc-…`` key in a profile):
+
+    POSC_SIM_LOAD_SITE      --posc-site      test          site the users work on (test, prod)
+    POSC_SIM_LOAD_FILE_KB   --posc-file-kb   5             size of each uploaded file, in KB
+    POSC_SIM_LOAD_ACCOUNTS  --posc-accounts  10            logins LOAD0001... the users share
+    POSC_SIM_LOAD_KINDS     --posc-kinds     837P,270,276  kinds of X12 file uploaded in turn
+    POSC_SIM_FAULTS=1       --posc-faults    off           5 % 503 with Retry-After on every
+                                                           operation, downloads 300 ms late
+    POSC_SIM_ADMIN_TOKEN                                   bearer token of /_sim/v1, if any
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+from typing import Any
+
+import gevent
+from locust import events
+from locust.env import Environment
+from locust.runners import WorkerRunner
+from locust.stats import PERCENTILES_TO_REPORT, StatsCSV
+
+from loadtests.control import ControlClient, ControlError
+from loadtests.payloads import PASSWORD, PROVIDER_ID
+from loadtests.users import (  # noqa: F401  (Locust runs the user classes it finds here)
+    RETRY_TYPE,
+    Downloader,
+    LoadSettings,
+    Poller,
+    TradingPartnerDay,
+    Uploader,
+    WebUser,
+)
+
+logger = logging.getLogger("posc-sim")
+
+# With --posc-faults: every request may meet a 503 (the users retry it after Retry-After),
+# and downloads come 300 ms late.
+FAULT_RULES: tuple[dict[str, Any], ...] = (
+    {
+        "operation": "any",
+        "action": {"type": "error", "status": 503, "retry_after": 1},
+        "probability": 0.05,
+    },
+    {"operation": "download", "action": {"type": "delay", "ms": 300}},
+)
+_added_faults: list[str] = []
+
+
+def _in_charge(environment: Environment) -> bool:
+    """Set-up is the master's (or the only process's) job, not each worker's."""
+    return not isinstance(environment.runner, WorkerRunner)
+
+
+@events.test_start.add_listener
+def prepare_site(environment: Environment, **_kwargs: Any) -> None:
+    """Create the LOAD logins and, with faults on, the fault rules; stop the run if that fails."""
+    if not _in_charge(environment):
+        return
+    try:
+        settings = LoadSettings.of(environment)
+        if not environment.host:
+            raise ValueError(
+                "--host: the simulator's root URL is needed, e.g. http://127.0.0.1:8080"
+            )
+        with ControlClient(environment.host) as control:
+            for user_id in settings.account_ids():
+                control.create_user(settings.site, user_id, PASSWORD, [PROVIDER_ID])
+            if settings.faults:
+                _added_faults.extend(
+                    control.add_fault({"site": settings.site, **rule}) for rule in FAULT_RULES
+                )
+    except (ControlError, ValueError) as error:
+        logger.error("posc-sim set-up failed, stopping: %s", error)
+        environment.process_exit_code = 1
+        if environment.runner is not None:  # from its own greenlet: not inside runner.start
+            gevent.spawn(environment.runner.quit)
+        return
+    logger.info("posc-sim: %d logins ready on the %s site", settings.accounts, settings.site)
+
+
+@events.test_stop.add_listener
+def remove_faults(environment: Environment, **_kwargs: Any) -> None:
+    """Leave the server as the run found it: the fault rules it added go."""
+    if not (_in_charge(environment) and _added_faults and environment.host):
+        return
+    with ControlClient(environment.host) as control:
+        while _added_faults:
+            control.remove_fault(_added_faults.pop())
+
+
+@events.quitting.add_listener
+def report_retries(environment: Environment, **_kwargs: Any) -> None:
+    """Say how many 503s the users waited out and retried (also RETRY rows in the stats)."""
+    if not _in_charge(environment):
+        return
+    retries = sum(
+        entry.num_requests
+        for (_name, method), entry in environment.stats.entries.items()
+        if method == RETRY_TYPE
+    )
+    logger.info("posc-sim: %d requests retried after a 503", retries)
+
+
+@events.quitting.add_listener
+def write_final_stats(environment: Environment, **_kwargs: Any) -> None:
+    """Write ``<csv prefix>_final_stats.csv`` once every request is counted.
+
+    Locust rewrites ``_stats.csv`` once a second while it runs, so that file can miss the last
+    second; ``posc-sim loadtest`` summarizes this one. Same columns, Locust's own writer.
+    """
+    prefix = environment.parsed_options.csv_prefix if environment.parsed_options else None
+    if not (_in_charge(environment) and prefix):
+        return
+    with open(f"{prefix}_final_stats.csv", "w", newline="", encoding="utf-8") as handle:
+        StatsCSV(environment, PERCENTILES_TO_REPORT).requests_csv(csv.writer(handle))
