@@ -49,6 +49,10 @@ class ClientState:
     downloads: list[dict[str, Any]] = field(default_factory=list)
 
 
+_FAILED = requests.Response()
+_FAILED.status_code = 0
+
+
 class ReferenceClient:
     def __init__(
         self,
@@ -108,13 +112,19 @@ class ReferenceClient:
             ).raise_for_status()
 
     def _call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        answer = self.http.request(
-            method,
-            f"{self.api}{path}",
-            auth=(self.state.user_id, self.state.password),
-            timeout=TIMEOUT,
-            **kwargs,
-        )
+        """One API call; a dropped connection or a cut-off body is recorded, not raised."""
+        try:
+            answer = self.http.request(
+                method,
+                f"{self.api}{path}",
+                auth=(self.state.user_id, self.state.password),
+                timeout=TIMEOUT,
+                **kwargs,
+            )
+        except requests.RequestException as error:
+            self.state.errors.append(f"connection:{type(error).__name__}")
+            self.state.statuses.append(0)
+            return _FAILED
         self.state.statuses.append(answer.status_code)
         if answer.status_code >= 400 and answer.headers.get("Content-Type", "").startswith(
             "application/json"
