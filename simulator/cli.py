@@ -222,7 +222,11 @@ def scenario_run(
     """Run scenarios; exits non-zero when any expectation fails."""
     files = scenario_files(paths or (Path("scenarios"),))
     for path in files:
-        load_scenario(path)  # refuse a bad file before anything runs
+        try:
+            load_scenario(path)  # refuse a bad file before anything runs
+        except ScenarioError as error:
+            click.echo(f"invalid {error}", err=True)
+            sys.exit(2)
     if url:
         outcomes = _run_scenarios(url, files, client_command)
     else:

@@ -6,7 +6,9 @@ is the same test a partner's own client would face.
 
 from __future__ import annotations
 
+import io
 import time
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -80,8 +82,13 @@ class ReferenceClient:
                 self._step(step)
 
     def _step(self, step: dict[str, Any]) -> None:
+        """Harness actions first (clock, Customer Services), then the client's own calls."""
         if "password" in step and "change_password" not in step:
             self.state.password = step["password"]
+        if "advance_clock" in step:
+            self._harness("/clock", {"advance": step["advance_clock"]})
+        if step.get("unlock"):
+            self._harness(f"/users/{self.site}/{self.state.user_id}/unlock", None)
         if step.get("login") or step.get("me"):
             self._call("GET", "/me")
         if "upload" in step or "build" in step:
@@ -103,13 +110,11 @@ class ReferenceClient:
             )
             if answer.status_code == 204:
                 self.state.password = step["change_password"]
-        if "advance_clock" in step:
-            self.http.post(
-                f"{self.root}/_sim/v1/clock",
-                json={"advance": step["advance_clock"]},
-                headers=self.admin,
-                timeout=TIMEOUT,
-            ).raise_for_status()
+
+    def _harness(self, path: str, body: dict[str, Any] | None) -> None:
+        self.http.post(
+            f"{self.root}/_sim/v1{path}", json=body, headers=self.admin, timeout=TIMEOUT
+        ).raise_for_status()
 
     def _call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         """One API call; a dropped connection or a cut-off body is recorded, not raised."""
@@ -136,7 +141,10 @@ class ReferenceClient:
         kind = step.get("as", "837P")
         provider = step.get("provider_id") or self._first_provider()
         data = self._content(step, kind)
-        files = [("files", (f"file{n}.x12", data)) for n in range(step.get("files", 1))]
+        name = "file{}.x12"
+        if step.get("zip"):
+            data, name = _zipped(data), "file{}.zip"
+        files = [("files", (name.format(n), data)) for n in range(step.get("files", 1))]
         for attempt in range(step.get("retry", 0) + 1):
             answer = self._call(
                 "POST",
@@ -201,3 +209,11 @@ class ReferenceClient:
             content = self._call("GET", f"/files/{found['file_id']}")
             if content.status_code == 200:
                 self.state.downloads.append({**found, "content": content.text})
+
+
+def _zipped(data: bytes) -> bytes:
+    """The file as the one member of a zip, as partners often send it."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("claims.x12", data)
+    return buffer.getvalue()

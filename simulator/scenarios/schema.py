@@ -126,6 +126,8 @@ RULES: dict[str, Rule] = {
             "units": NUMBER,
             "usage_indicator": TEXT,
             "me": FLAG,
+            "zip": FLAG,
+            "unlock": FLAG,
         }
     ),
     "expectation": Rule(
