@@ -129,6 +129,7 @@ class ReferenceClient:
         except requests.RequestException as error:
             self.state.errors.append(f"connection:{type(error).__name__}")
             self.state.statuses.append(0)
+            self.http = requests.Session()  # never reuse a connection the server dropped
             return _FAILED
         self.state.statuses.append(answer.status_code)
         if answer.status_code >= 400 and answer.headers.get("Content-Type", "").startswith(
