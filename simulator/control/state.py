@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
@@ -26,8 +26,25 @@ def _reading_json(reading: ClockReading) -> dict[str, Any]:
     return {"now": reading.now.isoformat(), "frozen": reading.frozen}
 
 
+MAX_SHIFT = timedelta(days=365 * 200)  # the clock stays within the calendar MassHealth uses
+EARLIEST, LATEST = datetime(1900, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)
+
+
 def parse_duration(value: Any) -> timedelta:
     """Seconds as a number, or an ISO 8601 duration such as ``P90D`` or ``PT20M``."""
+    try:
+        duration = _duration(value)
+    except (OverflowError, ValueError):
+        duration = None
+    if duration is None or abs(duration) > MAX_SHIFT:
+        raise InvalidRequestError(
+            f"advance: expected seconds or an ISO 8601 duration like P90D or PT20M, within "
+            f"200 years, got {value!r}."
+        )
+    return duration
+
+
+def _duration(value: Any) -> timedelta | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return timedelta(seconds=value)
     if isinstance(value, str):
@@ -36,9 +53,7 @@ def parse_duration(value: Any) -> timedelta:
             parts = {k: float(v) for k, v in found.groupdict().items() if v and k != "sign"}
             duration = timedelta(**parts)
             return -duration if found.group("sign") else duration
-    raise InvalidRequestError(
-        f"advance: expected seconds or an ISO 8601 duration like P90D or PT20M, got {value!r}."
-    )
+    return None
 
 
 def parse_instant(value: Any, name: str) -> datetime:
@@ -48,9 +63,11 @@ def parse_instant(value: Any, name: str) -> datetime:
         except ValueError:
             pass
         else:
-            if moment.tzinfo is not None:
+            if moment.tzinfo is not None and EARLIEST <= moment <= LATEST:
                 return moment
-    raise InvalidRequestError(f"{name}: expected an ISO 8601 time with its offset, got {value!r}.")
+    raise InvalidRequestError(
+        f"{name}: expected an ISO 8601 time with its offset, between 1900 and 2200, got {value!r}."
+    )
 
 
 @blueprint.get("/clock")
@@ -73,6 +90,9 @@ def change_clock() -> Response:
     instant = parse_instant(body["set"], "set") if "set" in body else None
     duration = parse_duration(body["advance"]) if "advance" in body else None
     clock = runtime().clock
+    start = instant or clock.read().now
+    if duration is not None and not EARLIEST <= start + duration <= LATEST:
+        raise InvalidRequestError("advance: the clock would leave the years 1900 to 2200.")
     reading = clock.freeze(True) if freeze is True else clock.read()
     if instant is not None:
         reading = clock.set(instant)

@@ -134,3 +134,20 @@ def test_metrics_in_prometheus_text(client: FlaskClient) -> None:
     assert 'posc_sim_faults_fired_total{type="lockout"} 1.0' in text
     assert 'posc_sim_jobs{state="queued"} 1.0' in text
     assert "posc_sim_journal_entries" in text
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"advance": -1271109269269367.0},
+        {"advance": 1e300},
+        {"advance": "P999999999D"},
+        {"set": "0001-01-01T00:00:00+00:00"},
+        {"set": "2000-01-01T00:00:00+00:00", "advance": -1271109269269367.0, "freeze": False},
+    ],
+)
+def test_the_clock_stays_in_the_calendar(client: FlaskClient, body: dict[str, object]) -> None:
+    """Found by schemathesis: a huge advance once overflowed into a server error."""
+    response = client.post("/_sim/v1/clock", json=body)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "invalid_request"
