@@ -33,8 +33,15 @@ def ours(data: bytes) -> float:
     started = time.perf_counter()
     report = validate_structure(io.BytesIO(data), EXPECTATION)
     interchange = report.interchanges[0]
-    envelope = Envelope(MASSHEALTH, submitter(interchange, interchange.groups[0]), "T", "", "",
-                        datetime(2026, 1, 1), ControlNumbers(1, 1))
+    envelope = Envelope(
+        MASSHEALTH,
+        submitter(interchange, interchange.groups[0]),
+        "T",
+        "",
+        "",
+        datetime(2026, 1, 1),
+        ControlNumbers(1, 1),
+    )
     numbers = count(1)
     ack_999(interchange, envelope, lambda: next(numbers))
     elapsed = time.perf_counter() - started
@@ -67,10 +74,14 @@ def main() -> None:
     their_seconds = theirs(small)
     our_rate = len(big) / MEGABYTE / our_seconds
     their_rate = len(small) / MEGABYTE / their_seconds
-    print(f"structure + 999 : {len(big) / MEGABYTE:6.1f} MB in {our_seconds:6.2f} s "
-          f"= {our_rate:7.1f} MB/s")
-    print(f"pyx12 (full)    : {len(small) / MEGABYTE:6.1f} MB in {their_seconds:6.2f} s "
-          f"= {their_rate:7.2f} MB/s")
+    print(
+        f"structure + 999 : {len(big) / MEGABYTE:6.1f} MB in {our_seconds:6.2f} s "
+        f"= {our_rate:7.1f} MB/s"
+    )
+    print(
+        f"pyx12 (full)    : {len(small) / MEGABYTE:6.1f} MB in {their_seconds:6.2f} s "
+        f"= {their_rate:7.2f} MB/s"
+    )
     print(f"ratio           : {our_rate / their_rate:7.0f} x")
 
 
