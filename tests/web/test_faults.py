@@ -8,12 +8,10 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from posc_sim_fixtures.x12_builders import Submitter, build_834
 from simulator.runtime import Runtime
-from tests.samples import masshealth_shaped, sample
 from tests.web.helpers import basic, create_user, login, upload
 from tests.web.test_upload import kept
-
-ENROLLMENT = masshealth_shaped(sample("pyx12/example834_5010.txt"), "T")
 
 
 def add_fault(client: FlaskClient, **rule: Any) -> dict[str, Any]:
@@ -201,7 +199,8 @@ def test_probability_repeats_after_a_reset_with_the_same_seed(client: FlaskClien
 
 
 def process(client: FlaskClient, runtime: Runtime, alice: str) -> dict[str, Any]:
-    tracking = upload(client, "test", alice, [(ENROLLMENT, "e.834")], transaction_type="834")
+    enrollment = build_834(Submitter("SUB000001"))
+    tracking = upload(client, "test", alice, [(enrollment, "e.834")], transaction_type="834")
     runtime.processor.run_pending()
     number = tracking.get_json()["tracking_number"]
     status: dict[str, Any] = client.get(
