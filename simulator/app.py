@@ -39,7 +39,7 @@ def create_app(
     mounts: dict[str, WSGIApplication] = {
         profile.url_prefix: FaultMiddleware(
             create_site_app(services, profile, secret_key),
-            profile.code,
+            profile,
             services.faults,
             services.journal,
         )

@@ -17,7 +17,7 @@ def _whole_number(name: str, low: int, high: int) -> int | None:
     raw = request.args.get(name)
     if raw is None:
         return None
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         raise InvalidRequestError(f"{name}: expected a whole number from {low} to {high}.")
     return int(raw)
 

@@ -26,6 +26,7 @@ def _reading_json(reading: ClockReading) -> dict[str, Any]:
     return {"now": reading.now.isoformat(), "frozen": reading.frozen}
 
 
+MAX_SEED = 2**63
 MAX_SHIFT = timedelta(days=365 * 200)  # the clock stays within the calendar MassHealth uses
 EARLIEST, LATEST = datetime(1900, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)
 
@@ -114,6 +115,8 @@ def reset() -> Response:
     if dataset not in ("demo", "empty"):
         raise InvalidRequestError("dataset: expected demo or empty.")
     seed = field(body, "seed", int, services.settings.seed)
+    if not 0 <= seed < MAX_SEED:
+        raise InvalidRequestError(f"seed: expected a whole number from 0 to {MAX_SEED - 1}.")
     if not site:
         services.clock.reset()
         services.faults.clear()

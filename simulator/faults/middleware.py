@@ -21,6 +21,7 @@ from urllib.parse import parse_qs
 from simulator.faults.rules import TRANSPORT_ACTIONS
 from simulator.faults.service import FaultService, FiredFault, fired_rule
 from simulator.portal.journal import Journal, JournalEvent
+from simulator.sites import SiteProfile
 from simulator.web.wsgi import StartResponse, WSGIApplication
 
 Environ = dict[str, Any]
@@ -42,7 +43,7 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("*", "/batch/files/", "download"),
 )
 MAINTENANCE_PAGE = (
-    "<!doctype html><title>Scheduled maintenance</title><h1>Scheduled maintenance</h1>"
+    "<title>Scheduled maintenance</title><h1>Scheduled maintenance</h1>"
     '<p id="error">The MassHealth transactions site is down for scheduled maintenance. '
     "Please try again later.</p>"
 )
@@ -59,10 +60,11 @@ class FaultMiddleware:
     """Wraps one site app; asks the fault service before each request."""
 
     def __init__(
-        self, app: WSGIApplication, site: str, faults: FaultService, journal: Journal
+        self, app: WSGIApplication, profile: SiteProfile, faults: FaultService, journal: Journal
     ) -> None:
         self.app = app
-        self.site = site
+        self.site = profile.code
+        self.banner = profile.banner
         self.faults = faults
         self.journal = journal
 
@@ -151,7 +153,8 @@ class FaultMiddleware:
     ) -> Iterable[bytes]:
         wants_page = "/api/" not in environ.get("PATH_INFO", "")
         if wants_page:
-            body = (page or f'<!doctype html><p id="error">{message}</p>').encode()
+            label = f'<span id="site-banner">{self.banner}</span>' if self.banner else ""
+            body = (label + (page or f'<!doctype html><p id="error">{message}</p>')).encode()
             content_type = "text/html; charset=utf-8"
         else:
             body = json.dumps({"error": {"code": code, "message": message}}).encode()

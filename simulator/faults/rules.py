@@ -30,6 +30,15 @@ TRANSPORT_ACTIONS = frozenset(
     {"error", "delay", "reset_connection", "truncate_body", "maintenance"}
 )
 ERROR_STATUSES = (500, 502, 503, 504)
+MAX_COUNT = 1_000_000_000
+# Bounds that keep one rule from holding a worker or a job for ever.
+PARAMETER_LIMITS = {
+    "ms": 600_000,
+    "jitter_ms": 600_000,
+    "seconds": 366 * 86_400,
+    "bytes": 2**31,
+    "retry_after": 86_400,
+}
 
 # Each action type with its parameters: name -> (required, kind).
 ACTIONS: dict[str, dict[str, tuple[bool, type]]] = {
@@ -55,7 +64,7 @@ ACTIONS: dict[str, dict[str, tuple[bool, type]]] = {
 class FaultRuleError(PortalError):
     """A rule the simulator cannot apply; the message names the field."""
 
-    code = "invalid_fault_rule"
+    code = "invalid_request"
     http_status = 422
 
 
@@ -134,8 +143,9 @@ def _action(value: Any) -> dict[str, Any]:
         item = value[name]
         if not isinstance(item, expected) or isinstance(item, bool):
             raise FaultRuleError(f"action.{name}: expected {expected.__name__}.")
-        if isinstance(item, int) and item < 0:
-            raise FaultRuleError(f"action.{name}: must not be negative.")
+        if isinstance(item, int) and not 0 <= item <= PARAMETER_LIMITS.get(name, MAX_COUNT):
+            limit = PARAMETER_LIMITS.get(name, MAX_COUNT)
+            raise FaultRuleError(f"action.{name}: expected a whole number from 0 to {limit}.")
     if kind == "error" and value["status"] not in ERROR_STATUSES:
         raise FaultRuleError("action.status: expected 500, 502, 503 or 504.")
     if kind == "ta1_reject" and not (len(value["note_code"]) == 3 and value["note_code"].isdigit()):
@@ -155,6 +165,6 @@ def _count(body: dict[str, Any], name: str, low: int) -> int | None:
     value = body.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise FaultRuleError(f"{name}: expected a whole number of at least {low}.")
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= MAX_COUNT:
+        raise FaultRuleError(f"{name}: expected a whole number from {low} to {MAX_COUNT}.")
     return value

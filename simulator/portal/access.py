@@ -167,12 +167,17 @@ class AccountService:
         self._login_faults(site, user_id)
         with self._database.reading() as session:
             user = _find_user(session, site, user_id)
-            if (
-                user is not None
-                and not user.locked
-                and user.failed_logins == 0
-                and self._credentials.confirms(site, user_id, password, user.password_hash)
-            ):
+            if user is None:
+                raise InvalidCredentialsError("The submitter ID or password is not correct.")
+            if user.locked:
+                raise AccountLockedError(_LOCKED_MESSAGE)
+            checked_hash = user.password_hash
+            # The slow hash runs here, outside any write lock.
+            right = self._credentials.confirms(
+                site, user_id, password, checked_hash
+            ) or self._hasher.verify(checked_hash, password)
+            if right and user.failed_logins == 0:
+                self._credentials.remember(site, user_id, password, checked_hash)
                 return self._view(session, user)
         with self._database.transaction() as session:
             user = _find_user(session, site, user_id)
@@ -180,9 +185,9 @@ class AccountService:
                 raise InvalidCredentialsError("The submitter ID or password is not correct.")
             if user.locked:
                 raise AccountLockedError(_LOCKED_MESSAGE)
-            if self._hasher.verify(user.password_hash, password):
+            if right and user.password_hash == checked_hash:
                 user.failed_logins = 0
-                self._credentials.remember(site, user_id, password, user.password_hash)
+                self._credentials.remember(site, user_id, password, checked_hash)
                 return self._view(session, user)
             refusal = self._count_failure(user)
         raise refusal  # after the commit, so the count stands

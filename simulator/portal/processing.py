@@ -64,6 +64,11 @@ class ClaimedJob:
     site: str
     batch_id: int
     attempts: int
+    worker: str
+
+
+class LostClaimError(Exception):
+    """The job's lease ran out and another worker took it: this worker's results are dropped."""
 
 
 @dataclass
@@ -148,7 +153,7 @@ class Processor:
         )
         with self._database.transaction() as session:
             row = session.execute(statement).first()
-        return ClaimedJob(*row) if row is not None else None
+        return ClaimedJob(*row, worker=worker) if row is not None else None
 
     def run_pending(self, worker: str = "inline", limit: int | None = None) -> int:
         """Process due jobs until none is left (or ``limit``); returns how many were done."""
@@ -164,6 +169,8 @@ class Processor:
     def _run(self, job: ClaimedJob) -> None:
         try:
             self.process(job)
+        except LostClaimError:
+            LOG.warning("job %s was taken over by another worker; results dropped", job.job_id)
         except Exception as error:
             LOG.exception("processing job %s of batch %s failed", job.job_id, job.batch_id)
             self._fail(job, error)
@@ -297,7 +304,15 @@ class Processor:
                     )
                 batch.status = outcome.status
                 batch.report = {"files": outcome.reports}
-                session.execute(update(Job).where(Job.id == job.job_id).values(state="done"))
+                finished = session.execute(
+                    update(Job)
+                    .where(
+                        Job.id == job.job_id, Job.state == "running", Job.claimed_by == job.worker
+                    )
+                    .values(state="done")
+                )
+                if not getattr(finished, "rowcount", 0):
+                    raise LostClaimError(job.job_id)
         except BaseException:
             for key in stored:
                 self._blobs.delete(key)

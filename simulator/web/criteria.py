@@ -15,7 +15,7 @@ def file_search(args: MultiDict[str, str]) -> FileSearch:
         return value or None
 
     from_text, to_text, max_text = text("from_date"), text("to_date"), text("max_files")
-    if max_text is not None and not max_text.isdigit():
+    if max_text is not None and not (max_text.isascii() and max_text.isdigit()):
         raise InvalidRequestError(
             f"max_files: expected a whole number from 1 to {MAX_FILES_LIMIT}."
         )

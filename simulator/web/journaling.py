@@ -64,18 +64,19 @@ def record_request(response: Response) -> Response:
     outcome = g.get(OUTCOME_KEY) or ("ok" if response.status_code < 400 else "error")
     if request.blueprint == "api" and outcome in CREDENTIAL_REFUSALS:
         operation = "login"
-    event = JournalEvent(
-        site=site().code,
-        operation=operation,
-        outcome=outcome,
-        status=response.status_code,
-        user_id=_user_id(),
-        provider_id=g.get(PROVIDER_KEY),
-        tracking_number=g.get(TRACKING_KEY),
-        fault_id=fired_rule.get(),
-    )
     try:
-        runtime().journal.record(event)
+        runtime().journal.record(
+            JournalEvent(
+                site=site().code,
+                operation=operation,
+                outcome=outcome,
+                status=response.status_code,
+                user_id=_user_id(),
+                provider_id=g.get(PROVIDER_KEY),
+                tracking_number=g.get(TRACKING_KEY),
+                fault_id=fired_rule.get(),
+            )
+        )
     except Exception:  # the journal must never turn an answer into an error
         LOG.exception("could not journal %s %s", request.method, request.path)
     return response
@@ -87,5 +88,6 @@ def _user_id() -> str | None:
         return str(account.user_id)
     if request.authorization is not None and request.authorization.username:
         return request.authorization.username
-    named = request.form.get("user_id") or session.get("reset_user_id")
+    form = request.__dict__.get("form")  # only a body already parsed: never parse here
+    named = (form.get("user_id") if form is not None else None) or session.get("reset_user_id")
     return str(named)[:32] if named else None
