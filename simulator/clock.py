@@ -11,12 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from simulator.store.database import Database
 from simulator.store.models import ServerState
+from simulator.work import forget, remembered
 
 SERVER_STATE_ID = 1
+CLOCK_KEY = "clock"
 
 
 def real_now() -> datetime:
@@ -40,8 +43,22 @@ class Clock:
         return self.read().now
 
     def read(self) -> ClockReading:
-        with self._database.reading() as session:
-            return self._reading(_state(session))
+        offset, frozen_at = remembered(CLOCK_KEY, self._stored_state)
+        if frozen_at is not None:
+            return ClockReading(now=frozen_at, frozen=True)
+        return ClockReading(now=self._wall() + timedelta(seconds=offset), frozen=False)
+
+    def _stored_state(self) -> tuple[float, datetime | None]:
+        """One small query on a pooled connection: every request asks, so it must be cheap."""
+        with self._database.engine.connect() as connection:
+            row = connection.execute(
+                select(ServerState.clock_offset_seconds, ServerState.clock_frozen_at).where(
+                    ServerState.id == SERVER_STATE_ID
+                )
+            ).first()
+        if row is None:
+            raise RuntimeError("the database has not been prepared; run the migrations first")
+        return float(row[0]), row[1]
 
     def set(self, when: datetime) -> ClockReading:
         """Jump to ``when``; a frozen clock stays frozen there."""
@@ -71,6 +88,7 @@ class Clock:
         return self._change(apply)
 
     def _change(self, apply: Callable[[ServerState], None]) -> ClockReading:
+        forget(CLOCK_KEY)
         with self._database.transaction() as session:
             state = _state(session)
             apply(state)

@@ -23,6 +23,7 @@ from simulator.faults.service import FaultService, FiredFault, fired_rule
 from simulator.portal.journal import Journal, JournalEvent
 from simulator.sites import SiteProfile
 from simulator.web.wsgi import StartResponse, WSGIApplication
+from simulator.work import unit_of_work
 
 Environ = dict[str, Any]
 
@@ -69,6 +70,10 @@ class FaultMiddleware:
         self.journal = journal
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        with unit_of_work():
+            return self._serve(environ, start_response)
+
+    def _serve(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         fired_rule.set(None)
         operation = operation_for(
             environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "")

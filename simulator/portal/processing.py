@@ -36,6 +36,7 @@ from simulator.store.blobs import BlobStore
 from simulator.store.database import Database
 from simulator.store.models import Batch, Job, Provider, User
 from simulator.store.sequences import next_value
+from simulator.work import unit_of_work
 from simulator.x12.acks import ack_999, submitter, ta1
 from simulator.x12.deep import deepen
 from simulator.x12.report import InterchangeResult, ValidationReport
@@ -168,7 +169,8 @@ class Processor:
 
     def _run(self, job: ClaimedJob) -> None:
         try:
-            self.process(job)
+            with unit_of_work():
+                self.process(job)
         except LostClaimError:
             LOG.warning("job %s was taken over by another worker; results dropped", job.job_id)
         except Exception as error:
