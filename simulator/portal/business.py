@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -113,14 +114,6 @@ def business_responses(
             segments = reference.watch(segment for _, segment in pairs)
             responses += RESPONDERS[set_id](context, segments, reference)
     return responses
-
-
-def _eligibility(
-    context: BusinessContext, segments: Iterator[list[str]], reference: _Reference
-) -> list[ResponseSet]:
-    answers = [(inquiry, _coverage(context, inquiry)) for inquiry in inquiries(segments)]
-    body = eligibility_271(reference.value, answers, context.now)
-    return [ResponseSet("271", "271", "005010X279A1", "HB", body)]
 
 
 def _coverage(context: BusinessContext, inquiry: Inquiry) -> Coverage:
@@ -249,14 +242,6 @@ CLAIM_STATUSES = {
 }
 
 
-def _status_inquiries(
-    context: BusinessContext, segments: Iterator[list[str]], reference: _Reference
-) -> list[ResponseSet]:
-    answers = [(inquiry, _claim_status(context, inquiry)) for inquiry in inquiries(segments)]
-    body = claim_status_277(reference.value, answers, context.now)
-    return [ResponseSet("277", "277", "005010X212", "HN", body)]
-
-
 def _claim_status(context: BusinessContext, inquiry: Inquiry) -> ClaimStatus:
     query = select(Claim).where(
         Claim.site == context.profile.code, Claim.provider_pk == context.provider.id
@@ -274,14 +259,6 @@ def _claim_status(context: BusinessContext, inquiry: Inquiry) -> ClaimStatus:
     return ClaimStatus(category, status, claim.charge, claim.paid, claim.claim_number)
 
 
-def _reviews(
-    context: BusinessContext, segments: Iterator[list[str]], reference: _Reference
-) -> list[ResponseSet]:
-    answers = [(inquiry, _review(context, inquiry)) for inquiry in inquiries(segments)]
-    body = review_278(reference.value, answers, context.now)
-    return [ResponseSet("278", "278", "005010X217", "HI", body)]
-
-
 def _review(context: BusinessContext, inquiry: Inquiry) -> Review:
     if _member(context, inquiry.member.member_id) is None:
         return Review("A3", reason="33")
@@ -294,11 +271,29 @@ def _review(context: BusinessContext, inquiry: Inquiry) -> Review:
     return Review("A3", reason="35")
 
 
-RESPONDERS = {
-    "270": _eligibility,
+def _answering(
+    decide: Callable[[BusinessContext, Inquiry], Any],
+    write: Callable[[str, Sequence[tuple[Inquiry, Any]], datetime], list[Segment]],
+    response: tuple[str, str, str, str],
+) -> Responder:
+    """A responder for inquiries (270, 276, 278): decide each one, write one response set."""
+
+    def respond(
+        context: BusinessContext, segments: Iterator[list[str]], reference: _Reference
+    ) -> list[ResponseSet]:
+        answers = [(inquiry, decide(context, inquiry)) for inquiry in inquiries(segments)]
+        body = write(reference.value, answers, context.now)
+        return [ResponseSet(*response, body)]
+
+    return respond
+
+
+Responder = Callable[[BusinessContext, Iterator[list[str]], _Reference], list[ResponseSet]]
+RESPONDERS: dict[str, Responder] = {
+    "270": _answering(_coverage, eligibility_271, ("271", "271", "005010X279A1", "HB")),
+    "276": _answering(_claim_status, claim_status_277, ("277", "277", "005010X212", "HN")),
+    "278": _answering(_review, review_278, ("278", "278", "005010X217", "HI")),
     "837": _claims,
-    "276": _status_inquiries,
-    "278": _reviews,
 }
 
 
