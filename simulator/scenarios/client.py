@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import time
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -93,6 +94,8 @@ class ReferenceClient:
             self._call("GET", "/me")
         if "upload" in step or "build" in step:
             self._upload(step)
+        if "wait_for_status" in step:
+            self._wait_until(lambda body: body.get("status") == step["wait_for_status"])
         if step.get("wait_for_999"):
             self._wait_for("999")
         if "wait_for" in step:
@@ -187,6 +190,16 @@ class ReferenceClient:
         return str(providers[0]["provider_id"]) if providers else ""
 
     def _wait_for(self, kind: str) -> None:
+        def arrived(body: dict[str, Any]) -> bool:
+            kinds = {f["transaction_type"] for f in body.get("response_files", [])}
+            if kind == "999":
+                return body.get("status") in FINAL and bool(kinds & {"999", "TA1"})
+            return kind in kinds
+
+        self._wait_until(arrived)
+
+    def _wait_until(self, done: Callable[[dict[str, Any]], bool]) -> None:
+        """Poll each upload's status until ``done`` says so, within the time allowed."""
         deadline = time.monotonic() + self.wait_seconds
         for number in [n for n in self.state.tracking_numbers if n]:
             while time.monotonic() < deadline:
@@ -195,12 +208,7 @@ class ReferenceClient:
                     timeout=TIMEOUT,
                     auth=(self.state.user_id, self.state.password),
                 )
-                body = answer.json() if answer.status_code == 200 else {}
-                kinds = {f["transaction_type"] for f in body.get("response_files", [])}
-                done = (
-                    body.get("status") in FINAL and kind == "999" and bool(kinds & {"999", "TA1"})
-                ) or kind in kinds
-                if done:
+                if done(answer.json() if answer.status_code == 200 else {}):
                     break
                 time.sleep(POLL_SECONDS)
 

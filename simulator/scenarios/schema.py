@@ -127,6 +127,7 @@ RULES: dict[str, Rule] = {
             "usage_indicator": TEXT,
             "me": FLAG,
             "zip": FLAG,
+            "wait_for_status": TEXT,
             "unlock": FLAG,
         }
     ),
