@@ -183,10 +183,7 @@ def review_278(
         requester = levels.named(body, source, "21", inquiry.parties.get("1P"))
         subscriber, hl = levels.add(requester, "22", True)
         member = inquiry.member
-        body += [
-            hl,
-            member.nm1("IL"),
-        ]
+        body += [hl, member.nm1("IL")]
         _, hl = levels.add(subscriber, "EV", False)
         body += [hl, *_echo_traces(inquiry), ["UM", "HS", "I", "3"]]
         body.append(["HCR", review.action, review.certification, review.reason])

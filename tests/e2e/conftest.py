@@ -6,8 +6,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import requests
 
 from simulator.testing.server import SimulatorServer, start_server
+from tests.web.helpers import PASSWORD, QUESTIONS
 
 LiveServer = SimulatorServer
 
@@ -25,3 +27,20 @@ def live_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
     yield start
     for server in started:
         server.stop()
+
+
+def add_user(server: LiveServer, site: str, user_id: str) -> tuple[str, str]:
+    """A user of provider 110048577A on ``site``, through the control API; its credentials."""
+    response = requests.post(
+        f"{server.url}/_sim/v1/users",
+        json={
+            "site": site,
+            "user_id": user_id,
+            "password": PASSWORD,
+            "providers": ["110048577A"],
+            "security_questions": QUESTIONS,
+        },
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+    return user_id, PASSWORD

@@ -7,8 +7,8 @@ from collections.abc import Callable
 import pytest
 import requests
 
-from tests.e2e.conftest import LiveServer
-from tests.web.helpers import PASSWORD, QUESTIONS
+from tests.e2e.conftest import LiveServer, add_user
+from tests.web.helpers import PASSWORD
 
 pytestmark = pytest.mark.server
 MAX_CONNECTIONS_TRIED = 60
@@ -29,18 +29,7 @@ def test_five_failures_spread_over_two_workers_still_lock(
     live_server: Callable[..., LiveServer],
 ) -> None:
     server = live_server("--workers", "2")
-    created = requests.post(
-        f"{server.url}/_sim/v1/users",
-        json={
-            "site": "test",
-            "user_id": "SPREAD1",
-            "password": PASSWORD,
-            "providers": ["110048577A"],
-            "security_questions": QUESTIONS,
-        },
-        timeout=10,
-    )
-    assert created.status_code == 201
+    add_user(server, "test", "SPREAD1")
     first = requests.Session()
     first_pid = first.get(f"{server.url}/test/login", timeout=10).headers["X-POSC-Worker"]
     second = connection_to_another_worker(server, first_pid)

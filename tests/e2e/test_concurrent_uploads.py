@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from tests.e2e.conftest import LiveServer
-from tests.web.helpers import PASSWORD, QUESTIONS
+from tests.e2e.conftest import LiveServer, add_user
+from tests.web.helpers import PASSWORD
 
 pytestmark = pytest.mark.server
 UPLOADS = 40
@@ -19,18 +19,7 @@ def test_forty_simultaneous_uploads_get_distinct_findable_numbers(
     live_server: Callable[..., LiveServer],
 ) -> None:
     server = live_server("--workers", "3")
-    created = requests.post(
-        f"{server.url}/_sim/v1/users",
-        json={
-            "site": "prod",
-            "user_id": "BUSY001",
-            "password": PASSWORD,
-            "providers": ["110048577A"],
-            "security_questions": QUESTIONS,
-        },
-        timeout=10,
-    )
-    assert created.status_code == 201
+    add_user(server, "prod", "BUSY001")
     credentials = ("BUSY001", PASSWORD)
 
     def one_upload(index: int) -> tuple[str, str]:

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from posc_sim_fixtures.x12_builders import Submitter, build_270
-from tests.e2e.conftest import LiveServer
+from tests.e2e.conftest import LiveServer, add_user
 from tests.web.helpers import PASSWORD
 
 pytestmark = pytest.mark.server
@@ -24,16 +24,7 @@ class Partner:
 
     def __init__(self, server: LiveServer) -> None:
         self.url = server.url
-        requests.post(
-            f"{self.url}/_sim/v1/users",
-            json={
-                "site": "test",
-                "user_id": USER[0],
-                "password": PASSWORD,
-                "providers": ["110048577A"],
-            },
-            timeout=10,
-        ).raise_for_status()
+        add_user(server, "test", USER[0])
 
     def fault(self, **rule: Any) -> None:
         requests.post(

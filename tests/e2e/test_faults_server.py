@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.e2e.conftest import LiveServer
+from tests.e2e.conftest import LiveServer, add_user
 from tests.web.helpers import PASSWORD
 
 pytestmark = pytest.mark.server
@@ -25,16 +25,7 @@ AUTH = ("FAULT01", PASSWORD)
 @pytest.fixture
 def server(live_server: Callable[..., LiveServer]) -> LiveServer:
     started = live_server("--workers", "3")
-    requests.post(
-        f"{started.url}/_sim/v1/users",
-        json={
-            "site": "test",
-            "user_id": "FAULT01",
-            "password": PASSWORD,
-            "providers": ["110048577A"],
-        },
-        timeout=10,
-    ).raise_for_status()
+    add_user(started, "test", "FAULT01")
     return started
 
 

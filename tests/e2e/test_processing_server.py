@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 import requests
 
-from tests.e2e.conftest import LiveServer
+from tests.e2e.conftest import LiveServer, add_user
 from tests.samples import masshealth_shaped, sample
 from tests.web.helpers import PASSWORD
 
@@ -20,16 +20,7 @@ def test_the_999_for_an_upload_becomes_available_without_help(
     live_server: Callable[..., LiveServer],
 ) -> None:
     server = live_server("--workers", "2")
-    requests.post(
-        f"{server.url}/_sim/v1/users",
-        json={
-            "site": "test",
-            "user_id": "POLL001",
-            "password": PASSWORD,
-            "providers": ["110048577A"],
-        },
-        timeout=10,
-    ).raise_for_status()
+    add_user(server, "test", "POLL001")
     auth = ("POLL001", PASSWORD)
     data = masshealth_shaped(sample("pyx12/example834_5010.txt"), "T")
     upload = requests.post(
