@@ -13,7 +13,7 @@ from simulator.control.parsing import field, json_object, site_code
 from simulator.portal.accounts import find_provider
 from simulator.portal.errors import InvalidRequestError, NotFoundError
 from simulator.portal.files import files_of_batch, place_file
-from simulator.portal.processing import ControlSequences
+from simulator.portal.processing import one_set_numbers
 from simulator.portal.transactions import download_type
 from simulator.store.models import Batch, Provider, SiteState
 from simulator.web.context import runtime
@@ -65,10 +65,7 @@ def _generated(session: Session, site: str, code: str, provider: Provider, now: 
     state = session.get(SiteState, site)
     seed = state.seed if state else 0
     if code == "835":
-        numbers = ControlSequences(session, site)
-        return generated_remittance(
-            provider, now, seed, numbers.envelope_numbers(), numbers.next_set()
-        )
+        return generated_remittance(provider, now, seed, *one_set_numbers(session, site))
     if download_type(code).is_x12:
         raise InvalidRequestError(
             f"transaction_type: generated content is made for 835 and non-X12 types; send the "

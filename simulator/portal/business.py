@@ -34,7 +34,7 @@ from simulator.portal.transactions import TransactionType, download_type
 from simulator.sites import SiteProfile
 from simulator.store.blobs import BlobStore
 from simulator.store.models import Batch, Claim, Member, Provider
-from simulator.store.sequences import next_value
+from simulator.store.sequences import NumberBlocks
 from simulator.x12.report import ValidationReport
 from simulator.x12.requests import (
     ClaimRequest,
@@ -62,6 +62,7 @@ MEMBER_ID = re.compile(r"^\d{12}$")
 PAID_SHARE = Decimal("0.80")
 PENDING_MEMBER = "100000000004"
 CERTIFIED_UNITS = 10
+LOOKUP_CHUNK = 500  # claims whose members are read in one query
 PENDED_UNITS = 20
 
 
@@ -97,7 +98,26 @@ class BusinessContext:
     provider: Provider
     submitter: Entity
     now: datetime
+    numbers: NumberBlocks
     claims_recorded: list[Claim] = field(default_factory=list)
+    members: dict[str, Member | None] = field(default_factory=dict)
+
+    def member(self, member_id: str) -> Member | None:
+        """The member on the site's roster, from those :meth:`look_up` read, or the database."""
+        if member_id not in self.members:
+            self.look_up([member_id])
+        return self.members[member_id]
+
+    def look_up(self, member_ids: Iterable[str]) -> None:
+        """Read many members in one query, for the claims or inquiries about to be answered."""
+        wanted = set(member_ids) - self.members.keys()
+        if not wanted:
+            return
+        self.members.update(dict.fromkeys(wanted))
+        found = self.session.scalars(
+            select(Member).where(Member.site == self.profile.code, Member.member_id.in_(wanted))
+        )
+        self.members.update((member.member_id, member) for member in found)
 
 
 def business_responses(
@@ -120,7 +140,7 @@ def _coverage(context: BusinessContext, inquiry: Inquiry) -> Coverage:
     asked = inquiry.member
     if not MEMBER_ID.match(asked.member_id):
         return Coverage(rejection="72")
-    member = _member(context, asked.member_id)
+    member = context.member(asked.member_id)
     if member is None:
         return Coverage(rejection="75")
     if asked.last_name and asked.last_name.upper() != member.last_name.upper():
@@ -139,10 +159,12 @@ def _coverage(context: BusinessContext, inquiry: Inquiry) -> Coverage:
     )
 
 
-def _member(context: BusinessContext, member_id: str) -> Member | None:
-    return context.session.scalar(
-        select(Member).where(Member.site == context.profile.code, Member.member_id == member_id)
-    )
+def _looked_up(context: BusinessContext, claims: Iterable[ClaimRequest]) -> Iterator[ClaimRequest]:
+    """The claims as they stream past, their members read a chunk of claims at a time."""
+    stream = iter(claims)
+    while chunk := list(itertools.islice(stream, LOOKUP_CHUNK)):
+        context.look_up(claim.member.member_id for claim in chunk)
+        yield from chunk
 
 
 def _claims(
@@ -150,14 +172,12 @@ def _claims(
 ) -> list[ResponseSet]:
     acknowledgments = []
     payments = []
-    for claim in claims_837(segments):
-        member = _member(context, claim.member.member_id)
+    for claim in _looked_up(context, claims_837(segments)):
+        member = context.member(claim.member.member_id)
         if member is None:
             acknowledgments.append(ClaimAcknowledgment(claim, accepted=False, status="33"))
             continue
-        number = (
-            f"{context.now:%y%j}{next_value(context.session, context.profile.code, 'claim'):08d}"
-        )
+        number = f"{context.now:%y%j}{context.numbers.take('claim'):08d}"
         acknowledgments.append(ClaimAcknowledgment(claim, accepted=True, claim_number=number))
         payment = _adjudicate(claim, member, number) if context.profile.pays_claims else None
         _record(context, claim, number, payment, member)
@@ -230,7 +250,6 @@ def _record(
         status=status,
         received_at=context.batch.received_at,
     )
-    context.session.add(record)
     context.claims_recorded.append(record)
 
 
@@ -260,10 +279,10 @@ def _claim_status(context: BusinessContext, inquiry: Inquiry) -> ClaimStatus:
 
 
 def _review(context: BusinessContext, inquiry: Inquiry) -> Review:
-    if _member(context, inquiry.member.member_id) is None:
+    if context.member(inquiry.member.member_id) is None:
         return Review("A3", reason="33")
     if inquiry.units <= CERTIFIED_UNITS:
-        serial = next_value(context.session, context.profile.code, "certification")
+        serial = context.numbers.take("certification")
         number = f"{context.profile.code.upper()}{serial:08d}"
         return Review("A1", certification=number)
     if inquiry.units <= PENDED_UNITS:
@@ -281,7 +300,9 @@ def _answering(
     def respond(
         context: BusinessContext, segments: Iterator[list[str]], reference: _Reference
     ) -> list[ResponseSet]:
-        answers = [(inquiry, decide(context, inquiry)) for inquiry in inquiries(segments)]
+        asked = list(inquiries(segments))
+        context.look_up(inquiry.member.member_id for inquiry in asked)
+        answers = [(inquiry, decide(context, inquiry)) for inquiry in asked]
         body = write(reference.value, answers, context.now)
         return [ResponseSet(*response, body)]
 

@@ -85,18 +85,22 @@ def place_file(
     now: datetime,
     available_at: datetime | None = None,
     batch: Batch | None = None,
+    file_number: int | None = None,
 ) -> ResponseFile:
-    """Add a file to the provider's download list (in the caller's transaction)."""
+    """Add a file to the provider's download list (in the caller's transaction).
+
+    ``file_number`` is a value of the site's ``file_id`` counter the caller reserved; without
+    it one is taken. It is the file's ID, and its name's counter.
+    """
     download_type(transaction_type)
     site = provider.site
+    number = file_number if file_number is not None else next_value(session, site, "file_id")
     record = ResponseFile(
         site=site,
-        file_id=str(next_value(session, site, "file_id")),
+        file_id=str(number),
         provider_pk=provider.id,
         batch_id=batch.id if batch is not None else None,
-        file_name=response_file_name(
-            provider.provider_id, transaction_type, now, next_value(session, site, "file_name")
-        ),
+        file_name=response_file_name(provider.provider_id, transaction_type, now, number),
         transaction_type=transaction_type,
         size=blob.size,
         sha256=blob.sha256,

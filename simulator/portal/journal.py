@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
 
 from simulator.clock import Clock
 from simulator.store.database import Database
@@ -48,17 +49,21 @@ class Journal:
         self._enabled = enabled
         self._max_entries = max_entries
 
-    def record(self, event: JournalEvent) -> None:
+    def record(self, event: JournalEvent, session: Session | None = None) -> None:
+        """Add an entry in ``session``'s write transaction, or in a transaction of its own."""
         if not self._enabled:
             return
-        with self._database.transaction() as session:
-            entry = JournalEntry(at=self._clock.now(), **_as_dict(event))
-            session.add(entry)
-            session.flush()
-            if entry.seq > self._max_entries:
-                session.execute(
-                    delete(JournalEntry).where(JournalEntry.seq <= entry.seq - self._max_entries)
-                )
+        if session is None:
+            with self._database.transaction() as own:
+                self._add(own, event)
+        else:
+            self._add(session, event)
+
+    def _add(self, session: Session, event: JournalEvent) -> None:
+        entry = insert(JournalEntry).values(at=self._clock.now(), **_as_dict(event))
+        seq = session.execute(entry.returning(JournalEntry.seq)).scalar_one()
+        if seq > self._max_entries:
+            session.execute(delete(JournalEntry).where(JournalEntry.seq <= seq - self._max_entries))
 
     def entries(self, query: JournalQuery) -> list[dict[str, Any]]:
         """Matching entries, oldest first; ``since`` is the last ``seq`` already seen."""

@@ -32,10 +32,10 @@ from simulator.portal.journal import Journal, JournalEvent
 from simulator.portal.transactions import TransactionType, upload_type
 from simulator.settings import Settings
 from simulator.sites import SITES, SiteProfile
-from simulator.store.blobs import BlobStore
+from simulator.store.blobs import BlobStore, StoredBlob
 from simulator.store.database import Database
-from simulator.store.models import Batch, Job, Provider, User
-from simulator.store.sequences import next_value
+from simulator.store.models import Batch, BatchFile, Claim, Job, Provider, User
+from simulator.store.sequences import NumberBlocks, reserve
 from simulator.work import unit_of_work
 from simulator.x12.acks import ack_999, submitter, ta1
 from simulator.x12.deep import deepen
@@ -72,11 +72,24 @@ class LostClaimError(Exception):
     """The job's lease ran out and another worker took it: this worker's results are dropped."""
 
 
+@dataclass(frozen=True)
+class _Work:
+    """What a job works on, read before processing (the rows are detached copies)."""
+
+    batch: Batch
+    provider: Provider
+    user_id: str
+    kind: TransactionType
+    files: list[tuple[str, str]]
+
+
 @dataclass
 class Outcome:
-    """What processing one batch produced: response files, the status, the report."""
+    """What processing one batch produced: response files, claims, the status, the report."""
 
+    numbers: NumberBlocks
     files: list[tuple[str, bytes]] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
     statuses: list[str] = field(default_factory=list)
     reports: list[dict[str, Any]] = field(default_factory=list)
     dropped: bool = False
@@ -93,20 +106,29 @@ class Outcome:
 
 
 class ControlSequences:
-    """Interchange, group and set control numbers from per-site sequences that never repeat."""
+    """Interchange, group and set control numbers that never repeat, from reserved blocks."""
 
-    def __init__(self, session: Session, site: str) -> None:
-        self._session = session
-        self._site = site
+    def __init__(self, numbers: NumberBlocks) -> None:
+        self._numbers = numbers
 
     def envelope_numbers(self) -> ControlNumbers:
         return ControlNumbers(
-            interchange=next_value(self._session, self._site, "isa13"),
-            group=next_value(self._session, self._site, "gs06"),
+            interchange=self._numbers.take("isa13"), group=self._numbers.take("gs06")
         )
 
     def next_set(self) -> int:
-        return next_value(self._session, self._site, "st02")
+        return self._numbers.take("st02")
+
+
+def one_set_numbers(session: Session, site: str) -> tuple[ControlNumbers, int]:
+    """The control numbers of an interchange of one set, taken in the caller's transaction."""
+    first = reserve(session, site, {"isa13": 1, "gs06": 1, "st02": 1})
+    return ControlNumbers(interchange=first["isa13"], group=first["gs06"]), first["st02"]
+
+
+def expected_numbers(files: int) -> dict[str, int]:
+    """What a job usually takes per uploaded file: a 999 and one business response."""
+    return dict.fromkeys(("isa13", "gs06", "st02", "file_id"), 2 * files)
 
 
 class Processor:
@@ -193,43 +215,46 @@ class Processor:
     # -- processing -------------------------------------------------------------------------
 
     def process(self, job: ClaimedJob) -> None:
-        with self._database.reading() as session:
-            batch = session.get(Batch, job.batch_id)
-            if batch is None:
-                raise LookupError(f"batch {job.batch_id} is gone")
-            files = [(f.name, f.blob_key) for f in batch.files]
-            kind = upload_type(batch.transaction_type)
-            user_id = session.scalar(select(User.user_id).where(User.id == batch.user_pk)) or ""
-            provider_id = session.scalar(
-                select(Provider.provider_id).where(Provider.id == batch.provider_pk)
-            )
-            tracking_number = batch.tracking_number
+        work = self._load(job)
         fired_rule.set(None)
         fault = self._faults.fire(
             job.site,
             "process",
             PROCESS_FAULTS,
-            user_id=user_id,
-            provider_id=provider_id,
-            transaction_type=kind.code,
+            user_id=work.user_id,
+            provider_id=work.provider.provider_id,
+            transaction_type=work.kind.code,
         )
         profile = SITES[job.site]
-        results = [self._examine(kind, profile, blob_key) for _, blob_key in files]
+        results = [self._examine(work.kind, profile, blob_key) for _, blob_key in work.files]
         for report in results:
             if report is not None and fault is not None:
                 _apply_to_report(report, fault)
-        status = self._finish(job, profile, kind, user_id, files, results, fault)
-        self._journal.record(
-            JournalEvent(
-                site=job.site,
-                operation="process",
-                outcome=status,
-                user_id=user_id,
-                provider_id=provider_id,
-                tracking_number=tracking_number,
-                fault_id=fault.rule_id if fault else None,
-            )
-        )
+        outcome = self._answer(job, work, profile, results)
+        if fault is not None and fault.kind == "drop_response":
+            outcome.files = []
+            outcome.dropped = True
+        self._finish(job, work, outcome, fault)
+
+    def _load(self, job: ClaimedJob) -> _Work:
+        """The batch, its provider, its uploader and its files, in two queries."""
+        with self._database.reading() as session:
+            found = session.execute(
+                select(Batch, Provider, User.user_id)
+                .join(Provider, Provider.id == Batch.provider_pk)
+                .join(User, User.id == Batch.user_pk)
+                .where(Batch.id == job.batch_id)
+            ).first()
+            if found is None:
+                raise LookupError(f"batch {job.batch_id} is gone")
+            batch, provider, user_id = found
+            files = session.execute(
+                select(BatchFile.name, BatchFile.blob_key)
+                .where(BatchFile.batch_id == batch.id)
+                .order_by(BatchFile.position)
+            ).all()
+        files_of = [(str(name), str(key)) for name, key in files]
+        return _Work(batch, provider, str(user_id), upload_type(batch.transaction_type), files_of)
 
     def _examine(
         self, kind: TransactionType, profile: SiteProfile, blob_key: str
@@ -250,62 +275,77 @@ class Processor:
                 report = deepen(report, stream, kind.x12_version)
         return report
 
-    def _finish(
+    def _answer(
         self,
         job: ClaimedJob,
+        work: _Work,
         profile: SiteProfile,
-        kind: TransactionType,
-        user_id: str,
-        files: list[tuple[str, str]],
         results: list[ValidationReport | None],
-        fault: FiredFault | None,
-    ) -> str:
-        """Store the response files and the batch's status (which it returns)."""
+    ) -> Outcome:
+        """The response files, claims and status, decided without holding the write lock.
+
+        Numbers come from blocks reserved in their own short transactions: one lost with a
+        failed job is a gap, never a repeat.
+        """
+        now = self._clock.now()
+        numbers = NumberBlocks(self._database, job.site, expected_numbers(len(work.files)))
+        writer = _ResponseWriter(profile, work.user_id, ControlSequences(numbers), now)
+        outcome = Outcome(numbers=numbers)
+        with self._database.reading() as session:
+            for (name, key), report in zip(work.files, results, strict=True):
+                if report is None:
+                    _answer_other(outcome, work.kind, work.batch, name, now)
+                    continue
+                sender = writer.submitter(report)
+                entity = Entity("41", sender.application_id, "46", sender.application_id)
+                context = BusinessContext(
+                    session, profile, work.batch, work.provider, entity, now, numbers
+                )
+                outcome.statuses.append(report.status)
+                outcome.reports.append({"name": name, **report.as_dict()})
+                outcome.files += writer.acknowledgements(report)
+                set_id = work.kind.code[:3]
+                responses = business_responses(context, set_id, report, self._blobs, key)
+                outcome.files += writer.responses(report, responses)
+                outcome.claims += context.claims_recorded
+        return outcome
+
+    def _finish(
+        self, job: ClaimedJob, work: _Work, outcome: Outcome, fault: FiredFault | None
+    ) -> None:
+        """Write the response files, then record them, the claims, the status and the journal
+        entry in one short transaction that ends the job."""
         now = self._clock.now()
         delay = timedelta(seconds=self._settings.site(job.site).response_delay_seconds)
         if fault is not None and fault.kind == "delay_response":
             delay += timedelta(seconds=fault.action["seconds"])
-        stored: list[str] = []
+        stored: list[StoredBlob] = []
         try:
+            for _, data in outcome.files:
+                if fault is not None and fault.kind == "corrupt_response":
+                    data = _corrupted(data)
+                stored.append(self._blobs.write_bytes(job.site, data))
+            file_numbers = [outcome.numbers.take("file_id") for _ in stored]
             with self._database.transaction() as session:
-                batch = session.get(Batch, job.batch_id)
-                provider = session.get(Provider, batch.provider_pk) if batch else None
-                if batch is None or provider is None:
-                    raise LookupError(f"batch {job.batch_id} or its provider is gone")
-                writer = _ResponseWriter(profile, user_id, ControlSequences(session, job.site), now)
-                outcome = Outcome()
-                for (name, key), report in zip(files, results, strict=True):
-                    if report is None:
-                        _answer_other(outcome, kind, batch, name, now)
-                        continue
-                    sender = writer.submitter(report)
-                    entity = Entity("41", sender.application_id, "46", sender.application_id)
-                    context = BusinessContext(session, profile, batch, provider, entity, now)
-                    outcome.statuses.append(report.status)
-                    outcome.reports.append({"name": name, **report.as_dict()})
-                    outcome.files += writer.acknowledgements(report)
-                    set_id = kind.code[:3]
-                    responses = business_responses(context, set_id, report, self._blobs, key)
-                    outcome.files += writer.responses(report, responses)
-                if fault is not None and fault.kind == "drop_response":
-                    outcome.files = []
-                    outcome.dropped = True
-                for transaction_type, data in outcome.files:
-                    if fault is not None and fault.kind == "corrupt_response":
-                        data = _corrupted(data)
-                    blob = self._blobs.write_bytes(job.site, data)
-                    stored.append(blob.key)
+                session.add_all(outcome.claims)
+                for (transaction_type, _), blob, number in zip(
+                    outcome.files, stored, file_numbers, strict=True
+                ):
                     place_file(
                         session,
-                        provider,
+                        work.provider,
                         transaction_type,
                         blob,
                         now=now,
                         available_at=now + delay,
-                        batch=batch,
+                        batch=work.batch,
+                        file_number=number,
                     )
-                batch.status = outcome.status
-                batch.report = {"files": outcome.reports}
+                session.execute(
+                    update(Batch)
+                    .where(Batch.id == work.batch.id)
+                    .values(status=outcome.status, report={"files": outcome.reports})
+                )
                 finished = session.execute(
                     update(Job)
                     .where(
@@ -315,11 +355,22 @@ class Processor:
                 )
                 if not getattr(finished, "rowcount", 0):
                     raise LostClaimError(job.job_id)
+                self._journal.record(
+                    JournalEvent(
+                        site=job.site,
+                        operation="process",
+                        outcome=outcome.status,
+                        user_id=work.user_id,
+                        provider_id=work.provider.provider_id,
+                        tracking_number=work.batch.tracking_number,
+                        fault_id=fault.rule_id if fault else None,
+                    ),
+                    session,
+                )
         except BaseException:
-            for key in stored:
-                self._blobs.delete(key)
+            for blob in stored:
+                self._blobs.delete(blob.key)
             raise
-        return outcome.status
 
 
 PROCESS_FAULTS = frozenset(
