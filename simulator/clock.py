@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from simulator.store.database import Database
+from simulator.store.marker import ChangeMarker
 from simulator.store.models import ServerState
 from simulator.work import forget, remembered
 
@@ -35,18 +36,30 @@ class ClockReading:
 class Clock:
     """Simulated time shared by all workers; ``wall`` is the real clock it is based on."""
 
-    def __init__(self, database: Database, wall: Callable[[], datetime] = real_now) -> None:
+    def __init__(
+        self,
+        database: Database,
+        wall: Callable[[], datetime] = real_now,
+        marker: ChangeMarker | None = None,
+    ) -> None:
+        """``marker``, shared by every process of a server, lets each keep the state it read."""
         self._database = database
         self._wall = wall
+        self._marker = marker
 
     def now(self) -> datetime:
         return self.read().now
 
     def read(self) -> ClockReading:
-        offset, frozen_at = remembered(CLOCK_KEY, self._stored_state)
+        offset, frozen_at = remembered(CLOCK_KEY, self._kept_state)
         if frozen_at is not None:
             return ClockReading(now=frozen_at, frozen=True)
         return ClockReading(now=self._wall() + timedelta(seconds=offset), frozen=False)
+
+    def _kept_state(self) -> tuple[float, datetime | None]:
+        if self._marker is None:
+            return self._stored_state()
+        return self._marker.kept(CLOCK_KEY, self._stored_state)
 
     def _stored_state(self) -> tuple[float, datetime | None]:
         """One small query on a pooled connection: every request asks, so it must be cheap."""
@@ -92,7 +105,10 @@ class Clock:
         with self._database.transaction() as session:
             state = _state(session)
             apply(state)
-            return self._reading(state)
+            reading = self._reading(state)
+        if self._marker is not None:
+            self._marker.changed()
+        return reading
 
     def _move_to(self, state: ServerState, when: datetime) -> None:
         if state.clock_frozen_at is not None:

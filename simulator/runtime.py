@@ -20,8 +20,11 @@ from simulator.portal.processing import Processor
 from simulator.settings import Settings
 from simulator.store.blobs import BlobStore
 from simulator.store.database import Database
+from simulator.store.marker import ChangeMarker
 from simulator.store.migrate import upgrade
 from simulator.store.models import ServerState
+
+STATE_MARKER = "state-changed"  # in the data directory: see simulator.store.marker
 
 
 @dataclass
@@ -41,10 +44,11 @@ class Runtime:
     @classmethod
     def open(cls, settings: Settings) -> Runtime:
         database = Database(settings.resolved_database_url)
-        clock = Clock(database)
+        marker = ChangeMarker(settings.data_dir / STATE_MARKER)
+        clock = Clock(database, marker=marker)
         hasher = SecretHasher(settings.password_hash_method)
         blobs = BlobStore(settings.blob_dir)
-        faults = FaultService(database, clock)
+        faults = FaultService(database, clock, marker)
         journal = Journal(
             database,
             clock,

@@ -97,7 +97,7 @@ def batch(site: str, tracking_number: str) -> Response:
         if found is None:
             raise NotFoundError(f"There is no upload {tracking_number} on the {site} site.")
         record, provider_id = found
-        files = files_of_batch(session, record, None)
+        files = files_of_batch(session, record.id, record.tracking_number, None)
         return jsonify(
             {
                 "site": site,

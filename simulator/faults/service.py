@@ -24,6 +24,7 @@ from simulator.clock import Clock
 from simulator.faults.rules import FaultRuleError, FaultSpec
 from simulator.portal.errors import NotFoundError
 from simulator.store.database import Database
+from simulator.store.marker import ChangeMarker
 from simulator.store.models import FaultRule, SiteState
 from simulator.work import forget, remembered
 
@@ -58,14 +59,23 @@ def rule_json(rule: FaultRule) -> dict[str, Any]:
 
 
 class FaultService:
-    def __init__(self, database: Database, clock: Clock) -> None:
+    def __init__(
+        self, database: Database, clock: Clock, marker: ChangeMarker | None = None
+    ) -> None:
+        """``marker``, shared by every process of a server, lets each keep "are there rules"."""
         self._database = database
         self._clock = clock
+        self._marker = marker
 
     # -- managing rules -----------------------------------------------------------------------
 
     def add(self, spec: FaultSpec) -> dict[str, Any]:
         forget(RULES_KEY)
+        added = self._insert(spec)
+        self._rules_changed()
+        return added
+
+    def _insert(self, spec: FaultSpec) -> dict[str, Any]:
         with self._database.transaction() as session:
             rule_id = spec.rule_id or f"fault-{secrets.token_hex(4)}"
             if session.scalar(select(FaultRule.id).where(FaultRule.rule_id == rule_id)):
@@ -97,6 +107,7 @@ class FaultService:
             removed = session.execute(delete(FaultRule).where(FaultRule.rule_id == rule_id))
             if not getattr(removed, "rowcount", 0):
                 raise NotFoundError(f"There is no fault rule {rule_id!r}.")
+        self._rules_changed()
 
     def clear(self, site: str | None = None) -> None:
         forget(RULES_KEY)
@@ -105,6 +116,11 @@ class FaultService:
             statement = statement.where(FaultRule.site == site)
         with self._database.transaction() as session:
             session.execute(statement)
+        self._rules_changed()
+
+    def _rules_changed(self) -> None:
+        if self._marker is not None:
+            self._marker.changed()
 
     # -- firing -------------------------------------------------------------------------------
 
@@ -149,7 +165,12 @@ class FaultService:
         return None
 
     def _any_rules(self) -> bool:
-        """Most requests meet no rule at all: one tiny query says so, before any session."""
+        """Most requests meet no rule at all: the marker or one tiny query says so."""
+        if self._marker is None:
+            return self._query_any_rules()
+        return self._marker.kept(RULES_KEY, self._query_any_rules)
+
+    def _query_any_rules(self) -> bool:
         with self._database.engine.connect() as connection:
             return connection.execute(select(FaultRule.id).limit(1)).first() is not None
 

@@ -16,8 +16,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from simulator.clock import Clock
@@ -36,7 +37,7 @@ from simulator.portal.errors import (
 from simulator.portal.passwords import SecretHasher, check_password_policy, normalize_answer
 from simulator.settings import SiteSettings
 from simulator.store.database import Database
-from simulator.store.models import Provider, SecurityQuestion, User
+from simulator.store.models import Provider, SecurityQuestion, User, UserProvider
 
 RESET_TRIES = 2
 LOGIN_FAULTS = frozenset({"lockout", "force_password_change"})
@@ -50,6 +51,7 @@ class ProviderView:
     provider_id: str
     name: str
     npi: str
+    pk: int  # the provider's row, for the upload that names it
 
 
 @dataclass(frozen=True)
@@ -68,8 +70,8 @@ class AccountView:
     must_change_password: bool
     password_expired: bool
     password_stamp: str
-    security_questions: tuple[str, ...]
     providers: tuple[ProviderView, ...]
+    pk: int  # the user's row, for the upload it makes
 
     @property
     def needs_new_password(self) -> bool:
@@ -166,19 +168,19 @@ class AccountService:
         """
         self._login_faults(site, user_id)
         with self._database.reading() as session:
-            user = _find_user(session, site, user_id)
-            if user is None:
+            facts = session.execute(USER_FACTS, {"site": site, "user_id": user_id}).first()
+            if facts is None:
                 raise InvalidCredentialsError("The submitter ID or password is not correct.")
-            if user.locked:
+            if facts.locked:
                 raise AccountLockedError(_LOCKED_MESSAGE)
-            checked_hash = user.password_hash
+            checked_hash = facts.password_hash
             # The slow hash runs here, outside any write lock.
             right = self._credentials.confirms(
                 site, user_id, password, checked_hash
             ) or self._hasher.verify(checked_hash, password)
-            if right and user.failed_logins == 0:
+            if right and facts.failed_logins == 0:
                 self._credentials.remember(site, user_id, password, checked_hash)
-                return self._view(session, user)
+                return self._view(session, facts)
         with self._database.transaction() as session:
             user = _find_user(session, site, user_id)
             if user is None:
@@ -274,6 +276,12 @@ class AccountService:
             _check_resettable(user)
             return tuple(q.question for q in user.security_questions)
 
+    def questions_on_file(self, site: str, user_id: str) -> tuple[str, ...]:
+        """The account's security questions, for its own security page."""
+        with self._database.reading() as session:
+            user = _require_user(session, site, user_id)
+            return tuple(q.question for q in user.security_questions)
+
     def verify_answers(self, site: str, user_id: str, answers: tuple[str, str]) -> None:
         """Check both answers; two failed tries refuse further resets, right answers or not."""
         with self._database.transaction() as session:
@@ -352,7 +360,7 @@ class AccountService:
 
     # -- views ------------------------------------------------------------------------------
 
-    def _view(self, session: Session, user: User) -> AccountView:
+    def _view(self, session: Session, user: UserFacts) -> AccountView:
         expires_at = user.password_changed_at + timedelta(
             days=self._site_rules(user.site).password_max_age_days
         )
@@ -369,10 +377,8 @@ class AccountService:
             must_change_password=user.must_change_password,
             password_expired=self._clock.now() >= expires_at,
             password_stamp=hashlib.sha256(user.password_hash.encode()).hexdigest()[:16],
-            security_questions=tuple(q.question for q in user.security_questions),
-            providers=tuple(
-                ProviderView(p.provider_id, p.name, p.npi) for p in _providers_of(session, user)
-            ),
+            providers=_provider_views(session, user),
+            pk=user.id,
         )
 
 
@@ -417,17 +423,54 @@ def _check_resettable(user: User) -> None:
         )
 
 
-def _providers_of(session: Session, user: User) -> list[Provider]:
+class UserFacts(Protocol):
+    """What a view of an account is made of: a ``User`` row, or the columns of ``USER_FACTS``."""
+
+    id: int
+    site: str
+    user_id: str
+    organization_id: int | None
+    security_level: str
+    password_hash: str
+    password_changed_at: datetime
+    must_change_password: bool
+    failed_logins: int
+    locked: bool
+    first_name: str
+    last_name: str
+    company_name: str
+    email: str
+    phone: str
+
+
+# Every API call reads an account and its providers: these statements are built once, since
+# building a statement costs more than running it.
+USER_FACTS = select(*(getattr(User, name) for name in UserFacts.__annotations__)).where(
+    User.site == bindparam("site"), User.user_id == bindparam("user_id")
+)
+_PROVIDER_COLUMNS = select(Provider.provider_id, Provider.name, Provider.npi, Provider.id)
+_GRANTED = Provider.id.in_(
+    select(UserProvider.provider_pk).where(UserProvider.user_pk == bindparam("user_pk"))
+)
+GRANTED_PROVIDERS = _PROVIDER_COLUMNS.where(_GRANTED).order_by(Provider.provider_id)
+ORGANIZATION_PROVIDERS = _PROVIDER_COLUMNS.where(
+    or_(
+        _GRANTED,
+        and_(Provider.site == bindparam("site"), Provider.organization_id == bindparam("org")),
+    )
+).order_by(Provider.provider_id)
+
+
+def _provider_views(session: Session, user: UserFacts) -> tuple[ProviderView, ...]:
     """A master user acts for every provider of the organization; others for their grants."""
-    providers = {provider.id: provider for provider in user.providers}
     if user.security_level == "master" and user.organization_id is not None:
-        for provider in session.scalars(
-            select(Provider).where(
-                Provider.site == user.site, Provider.organization_id == user.organization_id
-            )
-        ):
-            providers.setdefault(provider.id, provider)
-    return sorted(providers.values(), key=lambda provider: provider.provider_id)
+        rows = session.execute(
+            ORGANIZATION_PROVIDERS,
+            {"user_pk": user.id, "site": user.site, "org": user.organization_id},
+        )
+    else:
+        rows = session.execute(GRANTED_PROVIDERS, {"user_pk": user.id})
+    return tuple(ProviderView(*row) for row in rows)
 
 
 def _check_profile(change: ProfileChange) -> None:

@@ -13,7 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from simulator.clock import Clock
@@ -32,7 +33,7 @@ from simulator.portal.zips import extract_members, looks_like_zip
 from simulator.settings import SiteSettings
 from simulator.store.blobs import BlobStore, PendingBlob, StoredBlob
 from simulator.store.database import Database
-from simulator.store.models import Batch, BatchFile, Job, Provider, User
+from simulator.store.models import Batch, BatchFile, Job
 from simulator.store.sequences import next_value
 
 TRACKING_BASE = 100_000_000_000
@@ -174,39 +175,57 @@ class BatchService:
         transaction_type: str,
         stored: list[tuple[str, StoredBlob]],
     ) -> Receipt:
+        """The batch, its files and its job: four statements, the rows named by their keys.
+
+        The account and provider were read when the request was authenticated; if either was
+        deleted since, the foreign keys refuse the rows and the upload is refused as not found.
+        """
         site = account.site
         now = self._clock.now()
-        provider = session.scalar(
-            select(Provider).where(Provider.site == site, Provider.provider_id == provider_id)
-        )
-        user_pk = _user_pk(session, site, account.user_id)
-        if provider is None:
-            raise NotFoundError(f"Provider {provider_id} no longer exists.")
+        provider = account.provider(provider_id)
         tracking_number = str(TRACKING_BASE + next_value(session, site, "tracking_number"))
-        batch = Batch(
-            site=site,
-            tracking_number=tracking_number,
-            user_pk=user_pk,
-            provider_pk=provider.id,
-            transaction_type=transaction_type,
-            status="received",
-            received_at=now,
-            total_bytes=sum(blob.size for _, blob in stored),
-            files=[
-                BatchFile(
-                    site=site,
-                    position=position,
-                    name=name,
-                    size=blob.size,
-                    sha256=blob.sha256,
-                    blob_key=blob.key,
-                )
+        batch = {
+            "site": site,
+            "tracking_number": tracking_number,
+            "user_pk": account.pk,
+            "provider_pk": provider.pk,
+            "transaction_type": transaction_type,
+            "status": "received",
+            "received_at": now,
+            "total_bytes": sum(blob.size for _, blob in stored),
+        }
+        connection = session.connection()
+        try:
+            batch_id = connection.execute(_ADD_BATCH, batch).scalar_one()
+        except IntegrityError:
+            raise NotFoundError(
+                f"The account {account.user_id} or provider {provider_id} no longer exists."
+            ) from None
+        connection.execute(
+            _ADD_FILE,
+            [
+                {
+                    "site": site,
+                    "batch_id": batch_id,
+                    "position": position,
+                    "name": name,
+                    "size": blob.size,
+                    "sha256": blob.sha256,
+                    "blob_key": blob.key,
+                }
                 for position, (name, blob) in enumerate(stored, start=1)
             ],
         )
-        session.add(batch)
-        session.flush()
-        session.add(Job(site=site, batch_id=batch.id, state="queued", run_after=now, attempts=0))
+        connection.execute(
+            _ADD_JOB,
+            {
+                "site": site,
+                "batch_id": batch_id,
+                "state": "queued",
+                "run_after": now,
+                "attempts": 0,
+            },
+        )
         return Receipt(
             tracking_number=tracking_number,
             site=site,
@@ -218,21 +237,28 @@ class BatchService:
 
     def status(self, account: AccountView, tracking_number: str) -> BatchStatus:
         """The batch and its available response files, for the account's providers only."""
-        allowed = [provider.provider_id for provider in account.providers]
+        allowed = [provider.pk for provider in account.providers]
         with self._database.reading() as session:
-            batch = session.scalar(
-                select(Batch)
-                .join(Provider, Provider.id == Batch.provider_pk)
-                .where(
-                    Batch.site == account.site,
-                    Batch.tracking_number == tracking_number,
-                    Provider.provider_id.in_(allowed),
-                )
-            )
+            batch = session.execute(
+                BATCH_STATUS,
+                {"site": account.site, "tracking_number": tracking_number, "providers": allowed},
+            ).first()
             if batch is None:
                 raise NotFoundError(f"There is no upload with tracking number {tracking_number!r}.")
-            files = files_of_batch(session, batch, self._clock.now())
-            return BatchStatus(batch.tracking_number, batch.status, tuple(files))
+            files = files_of_batch(session, batch.id, tracking_number, self._clock.now())
+            return BatchStatus(tracking_number, batch.status, tuple(files))
+
+
+# Built once, since building a statement costs more than running it: every upload adds a
+# batch, its files and its job, and clients poll the status of their uploads often.
+_ADD_BATCH = insert(Batch).returning(Batch.id)
+_ADD_FILE = insert(BatchFile)
+_ADD_JOB = insert(Job)
+BATCH_STATUS = select(Batch.id, Batch.status).where(
+    Batch.site == bindparam("site"),
+    Batch.tracking_number == bindparam("tracking_number"),
+    Batch.provider_pk.in_(bindparam("providers", expanding=True)),
+)
 
 
 def _earlier_number(session: Session, site: str, own: str | None) -> str | None:
@@ -244,13 +270,6 @@ def _earlier_number(session: Session, site: str, own: str | None) -> str | None:
         .limit(1)
     )
     return earlier or own
-
-
-def _user_pk(session: Session, site: str, user_id: str) -> int:
-    found = session.scalar(select(User.id).where(User.site == site, User.user_id == user_id))
-    if found is None:
-        raise NotFoundError(f"User {user_id} no longer exists.")
-    return found
 
 
 def _check_limits(files: Sequence[IncomingFile], rules: SiteSettings) -> None:

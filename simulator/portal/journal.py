@@ -13,6 +13,7 @@ from simulator.store.database import Database
 from simulator.store.models import JournalEntry
 
 DEFAULT_LIMIT = 1000
+_ADD_ENTRY = insert(JournalEntry).returning(JournalEntry.seq)  # built once: every request adds
 
 
 @dataclass(frozen=True)
@@ -60,8 +61,8 @@ class Journal:
             self._add(session, event)
 
     def _add(self, session: Session, event: JournalEvent) -> None:
-        entry = insert(JournalEntry).values(at=self._clock.now(), **_as_dict(event))
-        seq = session.execute(entry.returning(JournalEntry.seq)).scalar_one()
+        values = {"at": self._clock.now(), **_as_dict(event)}
+        seq = session.connection().execute(_ADD_ENTRY, values).scalar_one()
         if seq > self._max_entries:
             session.execute(delete(JournalEntry).where(JournalEntry.seq <= seq - self._max_entries))
 

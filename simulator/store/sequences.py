@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import case, insert, update
+from sqlalchemy import bindparam, case, insert, update
 from sqlalchemy.orm import Session
 
 from simulator.store.database import Database
@@ -22,9 +22,23 @@ from simulator.store.models import Sequence
 MAX_BLOCK = 1024
 
 
+# Built once: every upload takes a tracking number.
+_NEXT_VALUE = (
+    update(Sequence)
+    .where(Sequence.site == bindparam("counter_site"), Sequence.name == bindparam("counter"))
+    .values(value=Sequence.value + 1)
+    .returning(Sequence.value)
+)
+
+
 def next_value(session: Session, site: str, name: str) -> int:
     """The counter's next value; numbers taken this way are consecutive."""
-    return reserve(session, site, {name: 1})[name]
+    value = (
+        session.connection()
+        .execute(_NEXT_VALUE, {"counter_site": site, "counter": name})
+        .scalar_one_or_none()
+    )
+    return int(value) if value is not None else reserve(session, site, {name: 1})[name]
 
 
 def reserve(session: Session, site: str, sizes: Mapping[str, int]) -> dict[str, int]:

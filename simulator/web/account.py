@@ -68,7 +68,8 @@ def profile() -> ResponseReturnValue:
 @blueprint.route("/profile/security", methods=["GET", "POST"])
 def security() -> ResponseReturnValue:
     account = _account()
-    questions = dict(enumerate(account.security_questions, start=1))
+    on_file = runtime().accounts.questions_on_file(site().code, account.user_id)
+    questions = dict(enumerate(on_file, start=1))
     form = SecurityInformationForm(
         data={"question_1": questions.get(1), "question_2": questions.get(2)}
     )

@@ -196,8 +196,8 @@ def test_security_information_replaces_questions_and_password(
 ) -> None:
     user_id = open_account(runtime)
     new_questions = (("Favourite colour?", "Teal"), ("First car?", "Volvo"))
-    account = accounts.update_security("test", user_id, PASSWORD, "Changed#2026", new_questions)
-    assert account.security_questions == ("Favourite colour?", "First car?")
+    accounts.update_security("test", user_id, PASSWORD, "Changed#2026", new_questions)
+    assert accounts.questions_on_file("test", user_id) == ("Favourite colour?", "First car?")
     accounts.verify_answers("test", user_id, ("teal", "VOLVO"))
     assert accounts.authenticate("test", user_id, "Changed#2026")
 
