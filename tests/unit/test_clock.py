@@ -9,6 +9,7 @@ import pytest
 from simulator.clock import Clock
 from simulator.runtime import Runtime
 from simulator.settings import Settings
+from simulator.store.marker import ChangeMarker
 
 
 class FakeWall:
@@ -71,3 +72,34 @@ def test_every_process_reads_the_same_clock_and_reset_returns_to_real_time(
     writer.reset()
     assert other_worker.read().now == wall.now
     assert not other_worker.read().frozen
+
+
+def test_workers_sharing_a_change_marker_keep_the_state_until_it_moves(
+    storage: Runtime, tmp_path: Path
+) -> None:
+    wall = FakeWall()
+    marker_path = tmp_path / "marker"
+    writer = Clock(storage.database, wall, ChangeMarker(marker_path))
+    other_worker = Clock(storage.database, wall, ChangeMarker(marker_path))
+    assert other_worker.now() == wall.now  # read and kept
+    writer.set(datetime(2031, 6, 1, tzinfo=UTC))
+    assert other_worker.now() == datetime(2031, 6, 1, tzinfo=UTC)
+    writer.freeze(True)
+    assert other_worker.read().frozen
+    writer.reset()
+    assert other_worker.read() == writer.read()
+    assert not other_worker.read().frozen
+
+
+def test_a_kept_state_is_read_again_only_after_a_change(tmp_path: Path) -> None:
+    marker = ChangeMarker(tmp_path / "marker")
+    reads: list[int] = []
+
+    def read() -> int:
+        reads.append(len(reads))
+        return len(reads)
+
+    assert [marker.kept("state", read) for _ in range(3)] == [1, 1, 1]
+    ChangeMarker(tmp_path / "marker").changed()  # another process
+    assert [marker.kept("state", read) for _ in range(2)] == [2, 2]
+    assert len(reads) == 2

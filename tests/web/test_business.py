@@ -21,6 +21,7 @@ from posc_sim_fixtures.x12_builders import (
     build_278,
     build_837p,
 )
+from simulator.portal import business
 from simulator.runtime import Runtime
 from simulator.x12.reader import SegmentReader
 from tests.web.helpers import basic, create_user, upload
@@ -112,12 +113,17 @@ def test_837_on_the_test_site_gets_a_277ca_and_never_an_835(
     assert valid, findings
 
 
+@pytest.mark.parametrize("lookup_chunk", [business.LOOKUP_CHUNK, 1, 3])
 def test_837_on_production_is_paid_in_a_balanced_835(
     client: FlaskClient,
     runtime: Runtime,
     alice: str,
     pyx12_accepts: Callable[[bytes], tuple[bool, str]],
+    monkeypatch: pytest.MonkeyPatch,
+    lookup_chunk: int,
 ) -> None:
+    """Whatever the number of claims whose members are read at once, the answer is the same."""
+    monkeypatch.setattr(business, "LOOKUP_CHUNK", lookup_chunk)
     data = build_837p(submitter("prod"), claims=4, members=[ACTIVE, INACTIVE, PENDING, ACTIVE])
     _status, files = answered(client, runtime, "prod", data, "837P")
     assert set(files) == {"999", "277CA", "835"}
