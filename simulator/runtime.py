@@ -47,7 +47,7 @@ class Runtime:
         marker = ChangeMarker(settings.data_dir / STATE_MARKER)
         clock = Clock(database, marker=marker)
         hasher = SecretHasher(settings.password_hash_method)
-        blobs = BlobStore(settings.blob_dir)
+        blobs = BlobStore(settings.blob_dir, sync=settings.sync_files)
         faults = FaultService(database, clock, marker)
         journal = Journal(
             database,

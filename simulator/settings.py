@@ -163,6 +163,7 @@ class Settings:
     password_hash_method: str = "scrypt"
     journal_enabled: bool = True
     journal_max_entries: int = 100_000
+    sync_files: bool = False
     fault_rules: tuple[dict[str, Any], ...] = ()
     sites: Mapping[str, SiteSettings] = field(
         default_factory=lambda: {code: SiteSettings() for code in SITE_CODES}
@@ -196,6 +197,7 @@ SERVER_PARSERS: dict[str, Parser] = {
     "password_hash_method": _hash_method,
     "journal_enabled": _flag,
     "journal_max_entries": _whole_number(1, 100_000_000),
+    "sync_files": _flag,
     "fault_rules": _fault_tables,
 }
 

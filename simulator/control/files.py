@@ -56,7 +56,7 @@ def place() -> tuple[Response, int]:
             "file_name": record.file_name,
             "transaction_type": record.transaction_type,
             "size": record.size,
-            "date_available": record.available_at.isoformat(),
+            "date_available": record.date_available.isoformat(),
         }
     return jsonify(placed), 201
 

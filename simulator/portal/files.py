@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import IO
 
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import Select, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from simulator.clock import Clock
@@ -86,7 +86,7 @@ def place_file(
     available_at: datetime | None = None,
     batch: Batch | None = None,
     file_number: int | None = None,
-) -> ResponseFile:
+) -> FileView:
     """Add a file to the provider's download list (in the caller's transaction).
 
     ``file_number`` is a value of the site's ``file_id`` counter the caller reserved; without
@@ -95,23 +95,35 @@ def place_file(
     download_type(transaction_type)
     site = provider.site
     number = file_number if file_number is not None else next_value(session, site, "file_id")
-    record = ResponseFile(
-        site=site,
+    view = FileView(
         file_id=str(number),
-        provider_pk=provider.id,
-        batch_id=batch.id if batch is not None else None,
         file_name=response_file_name(provider.provider_id, transaction_type, now, number),
         transaction_type=transaction_type,
+        tracking_number=batch.tracking_number if batch is not None else None,
         size=blob.size,
-        sha256=blob.sha256,
+        date_available=available_at or now,
+        date_last_downloaded=None,
         blob_key=blob.key,
-        created_at=now,
-        available_at=available_at or now,
-        downloaded=False,
     )
-    session.add(record)
-    session.flush()
-    return record
+    row = {
+        "site": site,
+        "file_id": view.file_id,
+        "provider_pk": provider.id,
+        "batch_id": batch.id if batch is not None else None,
+        "file_name": view.file_name,
+        "transaction_type": transaction_type,
+        "size": blob.size,
+        "sha256": blob.sha256,
+        "blob_key": blob.key,
+        "created_at": now,
+        "available_at": view.date_available,
+        "downloaded": False,
+    }
+    session.connection().execute(_ADD_FILE, row)
+    return view
+
+
+_ADD_FILE = insert(ResponseFile)  # built once: every processing job adds files
 
 
 class FileService:

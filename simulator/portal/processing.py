@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Update, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from simulator.clock import Clock, real_now
@@ -66,6 +66,35 @@ class ClaimedJob:
     batch_id: int
     attempts: int
     worker: str
+    numbers: NumberBlocks
+
+
+def _claim_statement(skip_locked: bool) -> Update:
+    """One atomic statement that takes a job; built once, with the times as parameters."""
+    candidate = (
+        select(Job.id)
+        .where(
+            or_(
+                and_(Job.state == "queued", Job.run_after <= bindparam("now")),
+                and_(Job.state == "running", Job.claimed_at < bindparam("stale")),
+            )
+        )
+        .order_by(Job.id)
+        .limit(1)
+    )
+    if skip_locked:
+        candidate = candidate.with_for_update(skip_locked=True)
+    return (
+        update(Job)
+        .where(Job.id == candidate.scalar_subquery())
+        .values(
+            state="running",
+            claimed_by=bindparam("worker"),
+            claimed_at=bindparam("wall"),
+            attempts=Job.attempts + 1,
+        )
+        .returning(Job.id, Job.site, Job.batch_id, Job.attempts)
+    )
 
 
 class LostClaimError(Exception):
@@ -126,9 +155,9 @@ def one_set_numbers(session: Session, site: str) -> tuple[ControlNumbers, int]:
     return ControlNumbers(interchange=first["isa13"], group=first["gs06"]), first["st02"]
 
 
-def expected_numbers(files: int) -> dict[str, int]:
-    """What a job usually takes per uploaded file: a 999 and one business response."""
-    return dict.fromkeys(("isa13", "gs06", "st02", "file_id"), 2 * files)
+# What a job of one file usually takes: a 999 and one business response, each an interchange
+# of one set, and a file ID each. More are reserved as they are needed.
+USUAL_NUMBERS = dict.fromkeys(("isa13", "gs06", "st02", "file_id"), 2)
 
 
 class Processor:
@@ -148,35 +177,25 @@ class Processor:
         self._faults = faults
         self._journal = journal
         self.wake = threading.Event()
+        skip_locked = database.engine.dialect.name == "postgresql"
+        self._claim_statement = _claim_statement(skip_locked)
 
     # -- claiming ---------------------------------------------------------------------------
 
     def claim(self, worker: str) -> ClaimedJob | None:
-        """Take the oldest due job, or a job whose worker's lease ran out; ``None`` if none."""
-        now = self._clock.now()
+        """Take the oldest due job, or a job whose worker's lease ran out; ``None`` if none.
+
+        The same transaction reserves the control numbers and file IDs a job usually takes.
+        """
         wall = real_now()
-        candidate = (
-            select(Job.id)
-            .where(
-                or_(
-                    and_(Job.state == "queued", Job.run_after <= now),
-                    and_(Job.state == "running", Job.claimed_at < wall - LEASE),
-                )
-            )
-            .order_by(Job.id)
-            .limit(1)
-        )
-        if self._database.engine.dialect.name == "postgresql":
-            candidate = candidate.with_for_update(skip_locked=True)
-        statement = (
-            update(Job)
-            .where(Job.id == candidate.scalar_subquery())
-            .values(state="running", claimed_by=worker, claimed_at=wall, attempts=Job.attempts + 1)
-            .returning(Job.id, Job.site, Job.batch_id, Job.attempts)
-        )
+        moment = {"now": self._clock.now(), "wall": wall, "stale": wall - LEASE, "worker": worker}
         with self._database.transaction() as session:
-            row = session.execute(statement).first()
-        return ClaimedJob(*row, worker=worker) if row is not None else None
+            row = session.connection().execute(self._claim_statement, moment).first()
+            if row is None:
+                return None
+            numbers = NumberBlocks(self._database, row.site)
+            numbers.reserve_in(session, USUAL_NUMBERS)
+        return ClaimedJob(row.id, row.site, row.batch_id, row.attempts, worker, numbers)
 
     def run_pending(self, worker: str = "inline", limit: int | None = None) -> int:
         """Process due jobs until none is left (or ``limit``); returns how many were done."""
@@ -288,7 +307,7 @@ class Processor:
         failed job is a gap, never a repeat.
         """
         now = self._clock.now()
-        numbers = NumberBlocks(self._database, job.site, expected_numbers(len(work.files)))
+        numbers = job.numbers
         writer = _ResponseWriter(profile, work.user_id, ControlSequences(numbers), now)
         outcome = Outcome(numbers=numbers)
         with self._database.reading() as session:

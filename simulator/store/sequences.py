@@ -71,13 +71,16 @@ class NumberBlocks:
     take one inside a write transaction of its own (on SQLite that would wait for itself).
     """
 
-    def __init__(self, database: Database, site: str, expected: Mapping[str, int]) -> None:
+    def __init__(self, database: Database, site: str) -> None:
         self._database = database
         self._site = site
         self._next: dict[str, int] = {}
         self._end: dict[str, int] = {}
         self._size: dict[str, int] = {}
-        self._reserve(dict(expected))
+
+    def reserve_in(self, session: Session, sizes: Mapping[str, int]) -> None:
+        """Reserve blocks in the caller's write transaction (which must then commit)."""
+        self._keep(sizes, reserve(session, self._site, sizes))
 
     def take(self, name: str) -> int:
         """The counter's next number in this transaction (a new block when one runs out)."""
@@ -88,10 +91,11 @@ class NumberBlocks:
         return value
 
     def _reserve(self, sizes: dict[str, int]) -> None:
-        if not sizes:
-            return
         with self._database.transaction() as session:
             firsts = reserve(session, self._site, sizes)
+        self._keep(sizes, firsts)
+
+    def _keep(self, sizes: Mapping[str, int], firsts: Mapping[str, int]) -> None:
         for name, first in firsts.items():
             self._next[name] = first
             self._end[name] = first + sizes[name]

@@ -9,8 +9,9 @@ import pytest
 from simulator.store.blobs import BlobStore, read_chunks
 
 
-def test_written_bytes_come_back_with_size_and_digest(tmp_path: Path) -> None:
-    store = BlobStore(tmp_path)
+@pytest.mark.parametrize("sync", [False, True])
+def test_written_bytes_come_back_with_size_and_digest(tmp_path: Path, sync: bool) -> None:
+    store = BlobStore(tmp_path, sync=sync)
     data = b"ISA*00*" * 100_000
     blob = store.write_chunks("test", [data[:1000], data[1000:]])
     assert blob.size == len(data)
@@ -40,3 +41,13 @@ def test_wiping_a_site_leaves_the_other_site_alone(tmp_path: Path) -> None:
     assert not (tmp_path / gone.key).exists()
     with store.open(kept.key) as handle:
         assert handle.read() == b"prod bytes"
+
+
+def test_a_site_wiped_then_written_again_gets_its_folders_back(tmp_path: Path) -> None:
+    store = BlobStore(tmp_path)
+    store.write_bytes("test", b"before")
+    store.wipe_site("test")
+    again = [store.write_bytes("test", b"after %d" % n) for n in range(40)]
+    for blob in again:
+        with store.open(blob.key) as handle:
+            assert handle.read().startswith(b"after")

@@ -29,8 +29,10 @@ def test_reserve_hands_each_caller_its_own_range_of_several_counters(storage: Ru
 
 
 def test_number_blocks_never_repeat_a_number_across_interleaved_jobs(storage: Runtime) -> None:
-    one = NumberBlocks(storage.database, "test", {"isa13": 2})
-    other = NumberBlocks(storage.database, "test", {"isa13": 2})
+    one, other = NumberBlocks(storage.database, "test"), NumberBlocks(storage.database, "test")
+    with storage.database.transaction() as session:
+        one.reserve_in(session, {"isa13": 2})
+        other.reserve_in(session, {"isa13": 2})
     taken = [blocks.take("isa13") for _ in range(40) for blocks in (one, other)]
     taken += [one.take("claim") for _ in range(5)] + [other.take("claim") for _ in range(5)]
     isa13 = taken[:80]
