@@ -26,6 +26,10 @@ UPLOAD_KINDS = ("837P", "837I", "270", "276", "278")
 # The largest file to build: under the 16 MiB upload limit, with room for the last unit (the
 # builders stop just past the size asked for) and the form around the file.
 MAX_FILE_BYTES = 16 * 1024 * 1024 - 64 * 1024
+# The pace of a user: seconds between one task and the next (Locust's wait_time), and between
+# two polls of a batch waiting for its 999. The benchmark's "100 users" keep the same pace.
+THINK_SECONDS = (0.5, 2.0)
+POLL_INTERVAL_SECONDS = 0.1
 
 
 @lru_cache(maxsize=64)

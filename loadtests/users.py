@@ -29,6 +29,8 @@ from locust.env import Environment
 from loadtests.payloads import (
     MAX_FILE_BYTES,
     PASSWORD,
+    POLL_INTERVAL_SECONDS,
+    THINK_SECONDS,
     UPLOAD_KINDS,
     acknowledged,
     upload_form,
@@ -36,7 +38,6 @@ from loadtests.payloads import (
 )
 
 ACCOUNT_PREFIX = "LOAD"
-POLL_INTERVAL_SECONDS = 0.1
 POLL_TIMEOUT_SECONDS = 60.0
 DEFAULT_RETRY_AFTER_SECONDS = 1.0
 MAX_RETRY_AFTER_SECONDS = 5.0  # a bounded wait, whatever the server asks for
@@ -236,7 +237,7 @@ class PortalUser(HttpUser):
     """Someone with a LOAD login on the site under load."""
 
     abstract = True
-    wait_time = between(0.5, 2.0)
+    wait_time = between(*THINK_SECONDS)
 
     def on_start(self) -> None:
         self.settings = LoadSettings.of(self.environment)
