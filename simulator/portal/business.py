@@ -27,7 +27,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from simulator.portal.transactions import TransactionType, download_type
@@ -115,7 +115,7 @@ class BusinessContext:
             return
         self.members.update(dict.fromkeys(wanted))
         found = self.session.scalars(
-            select(Member).where(Member.site == self.profile.code, Member.member_id.in_(wanted))
+            _MEMBERS, {"site": self.profile.code, "member_ids": list(wanted)}
         )
         self.members.update((member.member_id, member) for member in found)
 
@@ -157,6 +157,12 @@ def _coverage(context: BusinessContext, inquiry: Inquiry) -> Coverage:
         birth_date=member.birth_date,
         gender=member.gender,
     )
+
+
+_MEMBERS = select(Member).where(  # built once: every claim file and inquiry looks members up
+    Member.site == bindparam("site"),
+    Member.member_id.in_(bindparam("member_ids", expanding=True)),
+)
 
 
 def _looked_up(context: BusinessContext, claims: Iterable[ClaimRequest]) -> Iterator[ClaimRequest]:

@@ -258,20 +258,11 @@ class Processor:
     def _load(self, job: ClaimedJob) -> _Work:
         """The batch, its provider, its uploader and its files, in two queries."""
         with self._database.reading() as session:
-            found = session.execute(
-                select(Batch, Provider, User.user_id)
-                .join(Provider, Provider.id == Batch.provider_pk)
-                .join(User, User.id == Batch.user_pk)
-                .where(Batch.id == job.batch_id)
-            ).first()
+            found = session.execute(_JOB_BATCH, {"batch_id": job.batch_id}).first()
             if found is None:
                 raise LookupError(f"batch {job.batch_id} is gone")
             batch, provider, user_id = found
-            files = session.execute(
-                select(BatchFile.name, BatchFile.blob_key)
-                .where(BatchFile.batch_id == batch.id)
-                .order_by(BatchFile.position)
-            ).all()
+            files = session.execute(_JOB_FILES, {"batch_id": batch.id}).all()
         files_of = [(str(name), str(key)) for name, key in files]
         return _Work(batch, provider, str(user_id), upload_type(batch.transaction_type), files_of)
 
@@ -360,17 +351,17 @@ class Processor:
                         batch=work.batch,
                         file_number=number,
                     )
-                session.execute(
-                    update(Batch)
-                    .where(Batch.id == work.batch.id)
-                    .values(status=outcome.status, report={"files": outcome.reports})
+                connection = session.connection()
+                connection.execute(
+                    _BATCH_ANSWERED,
+                    {
+                        "batch_id": work.batch.id,
+                        "status": outcome.status,
+                        "report": {"files": outcome.reports},
+                    },
                 )
-                finished = session.execute(
-                    update(Job)
-                    .where(
-                        Job.id == job.job_id, Job.state == "running", Job.claimed_by == job.worker
-                    )
-                    .values(state="done")
+                finished = connection.execute(
+                    _JOB_DONE, {"job_id": job.job_id, "worker": job.worker}
                 )
                 if not getattr(finished, "rowcount", 0):
                     raise LostClaimError(job.job_id)
@@ -391,6 +382,29 @@ class Processor:
                 self._blobs.delete(blob.key)
             raise
 
+
+# Every job runs these: built once, since building a statement costs more than running it.
+_JOB_BATCH = (
+    select(Batch, Provider, User.user_id)
+    .join(Provider, Provider.id == Batch.provider_pk)
+    .join(User, User.id == Batch.user_pk)
+    .where(Batch.id == bindparam("batch_id"))
+)
+_JOB_FILES = (
+    select(BatchFile.name, BatchFile.blob_key)
+    .where(BatchFile.batch_id == bindparam("batch_id"))
+    .order_by(BatchFile.position)
+)
+_BATCH_ANSWERED = update(Batch).where(Batch.id == bindparam("batch_id"))
+_JOB_DONE = (
+    update(Job)
+    .where(
+        Job.id == bindparam("job_id"),
+        Job.state == "running",
+        Job.claimed_by == bindparam("worker"),
+    )
+    .values(state="done")
+)
 
 PROCESS_FAULTS = frozenset(
     {"reject_999", "ta1_reject", "delay_response", "drop_response", "corrupt_response"}

@@ -11,9 +11,10 @@ statement, so a job pays one or two round trips instead of one per number.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
-from sqlalchemy import bindparam, case, insert, update
+from sqlalchemy import Update, bindparam, case, insert, update
 from sqlalchemy.orm import Session
 
 from simulator.store.database import Database
@@ -46,13 +47,9 @@ def reserve(session: Session, site: str, sizes: Mapping[str, int]) -> dict[str, 
 
     The values ``first .. first + size - 1`` of each counter are the caller's alone.
     """
-    statement = (
-        update(Sequence)
-        .where(Sequence.site == site, Sequence.name.in_(sizes))
-        .values(value=Sequence.value + case(sizes, value=Sequence.name))
-        .returning(Sequence.name, Sequence.value)
-    )
-    firsts = {name: int(last) - sizes[name] + 1 for name, last in session.execute(statement)}
+    statement = _reservation(tuple(sorted(sizes.items())))
+    rows = session.connection().execute(statement, {"counter_site": site})
+    firsts = {name: int(last) - sizes[name] + 1 for name, last in rows}
     missing = [name for name in sizes if name not in firsts]
     if missing:
         session.execute(
@@ -60,6 +57,17 @@ def reserve(session: Session, site: str, sizes: Mapping[str, int]) -> dict[str, 
         )
         firsts.update(dict.fromkeys(missing, 1))
     return firsts
+
+
+@functools.lru_cache(maxsize=64)
+def _reservation(sizes: tuple[tuple[str, int], ...]) -> Update:
+    """The statement for these counters and sizes: jobs ask for the same few again and again."""
+    return (
+        update(Sequence)
+        .where(Sequence.site == bindparam("counter_site"), Sequence.name.in_(dict(sizes)))
+        .values(value=Sequence.value + case(dict(sizes), value=Sequence.name))
+        .returning(Sequence.name, Sequence.value)
+    )
 
 
 class NumberBlocks:
