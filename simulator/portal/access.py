@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from simulator.clock import Clock
@@ -167,8 +168,8 @@ class AccountService:
         A ``lockout`` or ``force_password_change`` fault acts here, before the password check.
         """
         self._login_faults(site, user_id)
-        with self._database.reading() as session:
-            facts = session.execute(USER_FACTS, {"site": site, "user_id": user_id}).first()
+        with self._database.connected() as connection:
+            facts = connection.execute(USER_FACTS, {"site": site, "user_id": user_id}).first()
             if facts is None:
                 raise InvalidCredentialsError("The submitter ID or password is not correct.")
             if facts.locked:
@@ -180,7 +181,7 @@ class AccountService:
             ) or self._hasher.verify(checked_hash, password)
             if right and facts.failed_logins == 0:
                 self._credentials.remember(site, user_id, password, checked_hash)
-                return self._view(session, facts)
+                return self._view(connection, facts)
         with self._database.transaction() as session:
             user = _find_user(session, site, user_id)
             if user is None:
@@ -360,7 +361,7 @@ class AccountService:
 
     # -- views ------------------------------------------------------------------------------
 
-    def _view(self, session: Session, user: UserFacts) -> AccountView:
+    def _view(self, reader: Session | Connection, user: UserFacts) -> AccountView:
         expires_at = user.password_changed_at + timedelta(
             days=self._site_rules(user.site).password_max_age_days
         )
@@ -377,7 +378,7 @@ class AccountService:
             must_change_password=user.must_change_password,
             password_expired=self._clock.now() >= expires_at,
             password_stamp=hashlib.sha256(user.password_hash.encode()).hexdigest()[:16],
-            providers=_provider_views(session, user),
+            providers=_provider_views(reader, user),
             pk=user.id,
         )
 
@@ -461,15 +462,15 @@ ORGANIZATION_PROVIDERS = _PROVIDER_COLUMNS.where(
 ).order_by(Provider.provider_id)
 
 
-def _provider_views(session: Session, user: UserFacts) -> tuple[ProviderView, ...]:
+def _provider_views(reader: Session | Connection, user: UserFacts) -> tuple[ProviderView, ...]:
     """A master user acts for every provider of the organization; others for their grants."""
     if user.security_level == "master" and user.organization_id is not None:
-        rows = session.execute(
+        rows = reader.execute(
             ORGANIZATION_PROVIDERS,
             {"user_pk": user.id, "site": user.site, "org": user.organization_id},
         )
     else:
-        rows = session.execute(GRANTED_PROVIDERS, {"user_pk": user.id})
+        rows = reader.execute(GRANTED_PROVIDERS, {"user_pk": user.id})
     return tuple(ProviderView(*row) for row in rows)
 
 

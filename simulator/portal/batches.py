@@ -238,14 +238,14 @@ class BatchService:
     def status(self, account: AccountView, tracking_number: str) -> BatchStatus:
         """The batch and its available response files, for the account's providers only."""
         allowed = [provider.pk for provider in account.providers]
-        with self._database.reading() as session:
-            batch = session.execute(
+        with self._database.connected() as connection:
+            batch = connection.execute(
                 BATCH_STATUS,
                 {"site": account.site, "tracking_number": tracking_number, "providers": allowed},
             ).first()
             if batch is None:
                 raise NotFoundError(f"There is no upload with tracking number {tracking_number!r}.")
-            files = files_of_batch(session, batch.id, tracking_number, self._clock.now())
+            files = files_of_batch(connection, batch.id, tracking_number, self._clock.now())
             return BatchStatus(tracking_number, batch.status, tuple(files))
 
 

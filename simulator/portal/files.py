@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import IO
 
 from sqlalchemy import Select, bindparam, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from simulator.clock import Clock
@@ -247,13 +248,13 @@ AVAILABLE_BATCH_FILES = _BATCH_FILES.where(ResponseFile.available_at <= bindpara
 
 
 def files_of_batch(
-    session: Session, batch_id: int, tracking_number: str, now: datetime | None
+    reader: Session | Connection, batch_id: int, tracking_number: str, now: datetime | None
 ) -> list[FileView]:
     """The batch's response files available at ``now`` (``None``: all, even those to come)."""
     if now is None:
-        rows = session.execute(_BATCH_FILES, {"batch_id": batch_id})
+        rows = reader.execute(_BATCH_FILES, {"batch_id": batch_id})
     else:
-        rows = session.execute(AVAILABLE_BATCH_FILES, {"batch_id": batch_id, "now": now})
+        rows = reader.execute(AVAILABLE_BATCH_FILES, {"batch_id": batch_id, "now": now})
     return [
         FileView(
             file_id=row.file_id,

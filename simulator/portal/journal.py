@@ -6,6 +6,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlalchemy import delete, insert, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from simulator.clock import Clock
@@ -55,16 +56,18 @@ class Journal:
         if not self._enabled:
             return
         if session is None:
-            with self._database.transaction() as own:
+            with self._database.writing() as own:
                 self._add(own, event)
         else:
-            self._add(session, event)
+            self._add(session.connection(), event)
 
-    def _add(self, session: Session, event: JournalEvent) -> None:
+    def _add(self, connection: Connection, event: JournalEvent) -> None:
         values = {"at": self._clock.now(), **_as_dict(event)}
-        seq = session.connection().execute(_ADD_ENTRY, values).scalar_one()
+        seq = connection.execute(_ADD_ENTRY, values).scalar_one()
         if seq > self._max_entries:
-            session.execute(delete(JournalEntry).where(JournalEntry.seq <= seq - self._max_entries))
+            connection.execute(
+                delete(JournalEntry).where(JournalEntry.seq <= seq - self._max_entries)
+            )
 
     def entries(self, query: JournalQuery) -> list[dict[str, Any]]:
         """Matching entries, oldest first; ``since`` is the last ``seq`` already seen."""

@@ -54,8 +54,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._reader = sessionmaker(bind=self.engine, expire_on_commit=False)
-        writer_bind = self.engine.execution_options(sqlite_begin="IMMEDIATE")
-        self._writer = sessionmaker(bind=writer_bind, expire_on_commit=False)
+        self._writer_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        self._writer = sessionmaker(bind=self._writer_engine, expire_on_commit=False)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -71,6 +71,18 @@ class Database:
         """
         with self._reader() as session:
             yield session
+
+    @contextmanager
+    def connected(self) -> Iterator[Connection]:
+        """A connection for Core reads, about half the cost of a session: for hot paths."""
+        with self.engine.connect() as connection:
+            yield connection
+
+    @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        """A write transaction on a bare connection, committed at the end: for hot paths."""
+        with self._writer_engine.begin() as connection:
+            yield connection
 
     def dispose(self) -> None:
         self.engine.dispose()
