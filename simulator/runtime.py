@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 
 from simulator.clock import SERVER_STATE_ID, Clock
 from simulator.faults.service import FaultService
@@ -23,8 +24,6 @@ from simulator.store.database import Database
 from simulator.store.marker import ChangeMarker
 from simulator.store.migrate import upgrade
 from simulator.store.models import ServerState
-
-STATE_MARKER = "state-changed"  # in the data directory: see simulator.store.marker
 
 
 @dataclass
@@ -44,7 +43,9 @@ class Runtime:
     @classmethod
     def open(cls, settings: Settings) -> Runtime:
         database = Database(settings.resolved_database_url)
-        marker = ChangeMarker(settings.data_dir / STATE_MARKER)
+        # Beside the SQLite file, which every process using it can see. Other databases may be
+        # shared by several hosts, which a file cannot tell: there nothing is kept.
+        marker = ChangeMarker(Path(f"{database.file}.state-changed")) if database.file else None
         clock = Clock(database, marker=marker)
         hasher = SecretHasher(settings.password_hash_method)
         blobs = BlobStore(settings.blob_dir, sync=settings.sync_files)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, exists, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,7 +33,7 @@ from simulator.portal.zips import extract_members, looks_like_zip
 from simulator.settings import SiteSettings
 from simulator.store.blobs import BlobStore, PendingBlob, StoredBlob
 from simulator.store.database import Database
-from simulator.store.models import Batch, BatchFile, Job
+from simulator.store.models import Batch, BatchFile, Job, Provider, User
 from simulator.store.sequences import next_value
 
 TRACKING_BASE = 100_000_000_000
@@ -175,14 +175,28 @@ class BatchService:
         transaction_type: str,
         stored: list[tuple[str, StoredBlob]],
     ) -> Receipt:
-        """The batch, its files and its job: four statements, the rows named by their keys.
+        """The batch, its files and its job, the rows named by the keys read at sign-in.
 
-        The account and provider were read when the request was authenticated; if either was
-        deleted since, the foreign keys refuse the rows and the upload is refused as not found.
+        The account and provider are checked to be still there, by key and by name, in this
+        write transaction: a reset since sign-in may have deleted them or given their keys to
+        new rows. The foreign keys are the last word where another database allows a race.
         """
         site = account.site
         now = self._clock.now()
         provider = account.provider(provider_id)
+        connection = session.connection()
+        still_there = connection.execute(
+            _STILL_THERE,
+            {
+                "site": site,
+                "user_pk": account.pk,
+                "user_id": account.user_id,
+                "provider_pk": provider.pk,
+                "provider_id": provider_id,
+            },
+        ).one()
+        if not all(still_there):
+            raise _gone(account.user_id, provider_id)
         tracking_number = str(TRACKING_BASE + next_value(session, site, "tracking_number"))
         batch = {
             "site": site,
@@ -194,13 +208,10 @@ class BatchService:
             "received_at": now,
             "total_bytes": sum(blob.size for _, blob in stored),
         }
-        connection = session.connection()
         try:
             batch_id = connection.execute(_ADD_BATCH, batch).scalar_one()
         except IntegrityError:
-            raise NotFoundError(
-                f"The account {account.user_id} or provider {provider_id} no longer exists."
-            ) from None
+            raise _gone(account.user_id, provider_id) from None
         connection.execute(
             _ADD_FILE,
             [
@@ -251,6 +262,18 @@ class BatchService:
 
 # Built once, since building a statement costs more than running it: every upload adds a
 # batch, its files and its job, and clients poll the status of their uploads often.
+_STILL_THERE = select(
+    exists().where(
+        User.id == bindparam("user_pk"),
+        User.site == bindparam("site"),
+        User.user_id == bindparam("user_id"),
+    ),
+    exists().where(
+        Provider.id == bindparam("provider_pk"),
+        Provider.site == bindparam("site"),
+        Provider.provider_id == bindparam("provider_id"),
+    ),
+)
 _ADD_BATCH = insert(Batch).returning(Batch.id)
 _ADD_FILE = insert(BatchFile)
 _ADD_JOB = insert(Job)
@@ -259,6 +282,10 @@ BATCH_STATUS = select(Batch.id, Batch.status).where(
     Batch.tracking_number == bindparam("tracking_number"),
     Batch.provider_pk.in_(bindparam("providers", expanding=True)),
 )
+
+
+def _gone(user_id: str, provider_id: str) -> NotFoundError:
+    return NotFoundError(f"The account {user_id} or provider {provider_id} no longer exists.")
 
 
 def _earlier_number(session: Session, site: str, own: str | None) -> str | None:

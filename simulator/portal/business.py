@@ -109,15 +109,16 @@ class BusinessContext:
         return self.members[member_id]
 
     def look_up(self, member_ids: Iterable[str]) -> None:
-        """Read many members in one query, for the claims or inquiries about to be answered."""
-        wanted = set(member_ids) - self.members.keys()
-        if not wanted:
-            return
+        """Read many members in a few queries, for the claims or inquiries about to be answered.
+
+        ``LOOKUP_CHUNK`` IDs a query, well under SQLite's limit on bound values.
+        """
+        wanted = sorted(set(member_ids) - self.members.keys())
         self.members.update(dict.fromkeys(wanted))
-        found = self.session.scalars(
-            _MEMBERS, {"site": self.profile.code, "member_ids": list(wanted)}
-        )
-        self.members.update((member.member_id, member) for member in found)
+        for start in range(0, len(wanted), LOOKUP_CHUNK):
+            chunk = wanted[start : start + LOOKUP_CHUNK]
+            found = self.session.scalars(_MEMBERS, {"site": self.profile.code, "member_ids": chunk})
+            self.members.update((member.member_id, member) for member in found)
 
 
 def business_responses(
@@ -300,6 +301,8 @@ def _answering(
     decide: Callable[[BusinessContext, Inquiry], Any],
     write: Callable[[str, Sequence[tuple[Inquiry, Any]], datetime], list[Segment]],
     response: tuple[str, str, str, str],
+    *,
+    about_members: bool = True,
 ) -> Responder:
     """A responder for inquiries (270, 276, 278): decide each one, write one response set."""
 
@@ -307,7 +310,8 @@ def _answering(
         context: BusinessContext, segments: Iterator[list[str]], reference: _Reference
     ) -> list[ResponseSet]:
         asked = list(inquiries(segments))
-        context.look_up(inquiry.member.member_id for inquiry in asked)
+        if about_members:
+            context.look_up(inquiry.member.member_id for inquiry in asked)
         answers = [(inquiry, decide(context, inquiry)) for inquiry in asked]
         body = write(reference.value, answers, context.now)
         return [ResponseSet(*response, body)]
@@ -318,7 +322,12 @@ def _answering(
 Responder = Callable[[BusinessContext, Iterator[list[str]], _Reference], list[ResponseSet]]
 RESPONDERS: dict[str, Responder] = {
     "270": _answering(_coverage, eligibility_271, ("271", "271", "005010X279A1", "HB")),
-    "276": _answering(_claim_status, claim_status_277, ("277", "277", "005010X212", "HN")),
+    "276": _answering(
+        _claim_status,
+        claim_status_277,
+        ("277", "277", "005010X212", "HN"),
+        about_members=False,  # a claim status inquiry is answered from the claims
+    ),
     "278": _answering(_review, review_278, ("278", "278", "005010X217", "HI")),
     "837": _claims,
 }

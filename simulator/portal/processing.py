@@ -110,13 +110,13 @@ class _Work:
     user_id: str
     kind: TransactionType
     files: list[tuple[str, str]]
+    now: datetime  # the job's one instant: envelopes, claim numbers and file names agree
 
 
 @dataclass
 class Outcome:
     """What processing one batch produced: response files, claims, the status, the report."""
 
-    numbers: NumberBlocks
     files: list[tuple[str, bytes]] = field(default_factory=list)
     claims: list[Claim] = field(default_factory=list)
     statuses: list[str] = field(default_factory=list)
@@ -264,7 +264,8 @@ class Processor:
             batch, provider, user_id = found
             files = session.execute(_JOB_FILES, {"batch_id": batch.id}).all()
         files_of = [(str(name), str(key)) for name, key in files]
-        return _Work(batch, provider, str(user_id), upload_type(batch.transaction_type), files_of)
+        kind = upload_type(batch.transaction_type)
+        return _Work(batch, provider, str(user_id), kind, files_of, self._clock.now())
 
     def _examine(
         self, kind: TransactionType, profile: SiteProfile, blob_key: str
@@ -297,10 +298,10 @@ class Processor:
         Numbers come from blocks reserved in their own short transactions: one lost with a
         failed job is a gap, never a repeat.
         """
-        now = self._clock.now()
+        now = work.now
         numbers = job.numbers
         writer = _ResponseWriter(profile, work.user_id, ControlSequences(numbers), now)
-        outcome = Outcome(numbers=numbers)
+        outcome = Outcome()
         with self._database.reading() as session:
             for (name, key), report in zip(work.files, results, strict=True):
                 if report is None:
@@ -325,7 +326,7 @@ class Processor:
     ) -> None:
         """Write the response files, then record them, the claims, the status and the journal
         entry in one short transaction that ends the job."""
-        now = self._clock.now()
+        now = work.now
         delay = timedelta(seconds=self._settings.site(job.site).response_delay_seconds)
         if fault is not None and fault.kind == "delay_response":
             delay += timedelta(seconds=fault.action["seconds"])
@@ -335,7 +336,7 @@ class Processor:
                 if fault is not None and fault.kind == "corrupt_response":
                     data = _corrupted(data)
                 stored.append(self._blobs.write_bytes(job.site, data))
-            file_numbers = [outcome.numbers.take("file_id") for _ in stored]
+            file_numbers = [job.numbers.take("file_id") for _ in stored]
             with self._database.transaction() as session:
                 session.add_all(outcome.claims)
                 for (transaction_type, _), blob, number in zip(

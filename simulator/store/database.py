@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import IO, Any
 
@@ -64,7 +64,9 @@ class WriterGate:
 
     Both waits are in the kernel, which wakes the next writer the moment the last one is done.
     Re-entering from the thread that holds it passes (SQLite itself then refuses the nested
-    write after its busy timeout, as before). Without ``fcntl`` (Windows) only threads queue.
+    write after its busy timeout, as before). Without ``fcntl`` (Windows), or for a database
+    that is not a plain file, only threads queue. A writer waits as long as the one before it
+    takes: a write transaction is a few statements, never a request's whole work.
     """
 
     def __init__(self, lock_path: Path | None) -> None:
@@ -77,20 +79,23 @@ class WriterGate:
     def held(self) -> Iterator[None]:
         with self._threads:
             self._depth += 1
-            path = self._path if self._depth == 1 else None
             try:
-                if path is not None:
-                    fcntl.flock(self._lock_file(path), fcntl.LOCK_EX)
-                yield
+                locked = self._lock() if self._depth == 1 else None
+                try:
+                    yield
+                finally:
+                    if locked is not None:
+                        fcntl.flock(locked, fcntl.LOCK_UN)
             finally:
-                if path is not None:
-                    fcntl.flock(self._lock_file(path), fcntl.LOCK_UN)
                 self._depth -= 1
 
-    def _lock_file(self, path: Path) -> IO[bytes]:
-        """Opened at the first write: the database's folder may not exist before then."""
+    def _lock(self) -> IO[bytes] | None:
+        """The locked lock file, opened at the first write (the folder may be new then)."""
+        if self._path is None:
+            return None
         if self._file is None:
-            self._file = path.open("a+b")
+            self._file = self._path.open("a+b")
+        fcntl.flock(self._file, fcntl.LOCK_EX)
         return self._file
 
     def close(self) -> None:
@@ -100,12 +105,14 @@ class WriterGate:
                 self._file = None
 
 
-def _lock_path(engine: Engine) -> Path | None:
-    """``<database file>.writer-lock`` for a SQLite file; ``None`` for anything else."""
+def sqlite_file(engine: Engine) -> Path | None:
+    """The file of a SQLite database; ``None`` for other databases, memory and URI forms."""
     name = engine.url.database
     if engine.dialect.name != "sqlite" or not name or name == ":memory:":
         return None
-    return Path(f"{name}.writer-lock")
+    if name.startswith("file:") or engine.url.query.get("uri"):
+        return None
+    return Path(name)
 
 
 class Database:
@@ -117,12 +124,21 @@ class Database:
         self._reader = sessionmaker(bind=self.engine, expire_on_commit=False)
         self._writer_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         self._writer = sessionmaker(bind=self._writer_engine, expire_on_commit=False)
-        self._gate = WriterGate(_lock_path(self.engine))
+        self.file = sqlite_file(self.engine)
+        self._gate = (
+            WriterGate(Path(f"{self.file}.writer-lock") if self.file else None)
+            if self.engine.dialect.name == "sqlite"
+            else None
+        )
+
+    def _write_turn(self) -> AbstractContextManager[None]:
+        """SQLite's writers queue at the gate; PostgreSQL's run side by side."""
+        return self._gate.held() if self._gate is not None else nullcontext()
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session whose work is committed together, or rolled back on any error."""
-        with self._gate.held(), self._writer() as session, session.begin():
+        with self._write_turn(), self._writer() as session, session.begin():
             yield session
 
     @contextmanager
@@ -143,9 +159,10 @@ class Database:
     @contextmanager
     def writing(self) -> Iterator[Connection]:
         """A write transaction on a bare connection, committed at the end: for hot paths."""
-        with self._gate.held(), self._writer_engine.begin() as connection:
+        with self._write_turn(), self._writer_engine.begin() as connection:
             yield connection
 
     def dispose(self) -> None:
         self.engine.dispose()
-        self._gate.close()
+        if self._gate is not None:
+            self._gate.close()

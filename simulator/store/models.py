@@ -325,7 +325,7 @@ class Claim(Base):
 
 
 class Sequence(Base):
-    """A per-site counter (tracking numbers, file names, interchange control numbers)."""
+    """A per-site counter (tracking numbers, file IDs, claim and X12 control numbers)."""
 
     __tablename__ = "sequences"
 

@@ -91,7 +91,8 @@ class NumberBlocks:
         self._keep(sizes, reserve(session, self._site, sizes))
 
     def take(self, name: str) -> int:
-        """The counter's next number in this transaction (a new block when one runs out)."""
+        """The counter's next reserved number (a new block, in its own short transaction, when
+        the last one runs out)."""
         if self._next.get(name, 0) >= self._end.get(name, 0):
             self._reserve({name: min(self._size.get(name, 2) * 2, MAX_BLOCK)})
         value = self._next[name]

@@ -73,9 +73,16 @@ def tagged(segments: list[list[str]], tag: str) -> list[list[str]]:
     return [segment for segment in segments if segment[0] == tag]
 
 
+@pytest.mark.parametrize("lookup_chunk", [business.LOOKUP_CHUNK, 2])
 def test_271_answers_each_documented_member(
-    client: FlaskClient, runtime: Runtime, alice: str
+    client: FlaskClient,
+    runtime: Runtime,
+    alice: str,
+    monkeypatch: pytest.MonkeyPatch,
+    lookup_chunk: int,
 ) -> None:
+    """Members are read a chunk at a time; the answer does not depend on the chunk."""
+    monkeypatch.setattr(business, "LOOKUP_CHUNK", lookup_chunk)
     wrong_name = Member(ACTIVE.member_id, "MARY", "SOMEONE", ACTIVE.birth_date, "F")
     invalid = Member("ABC", "X", "Y", date(1990, 1, 1), "M")
     members = [ACTIVE, INACTIVE, UNKNOWN, wrong_name, invalid]

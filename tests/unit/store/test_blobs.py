@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from simulator.runtime import Runtime
+from simulator.settings import Settings
 from simulator.store.blobs import BlobStore, read_chunks
 
 
@@ -51,3 +54,24 @@ def test_a_site_wiped_then_written_again_gets_its_folders_back(tmp_path: Path) -
     for blob in again:
         with store.open(blob.key) as handle:
             assert handle.read().startswith(b"after")
+
+
+@pytest.mark.parametrize(("sync_files", "fsyncs"), [(False, 0), (True, 2)])
+def test_the_sync_files_setting_decides_whether_stored_files_are_fsynced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sync_files: bool, fsyncs: int
+) -> None:
+    """Each stored file is fsynced with its folder only when asked (file, then folder)."""
+    calls: list[int] = []
+    real_fsync = os.fsync
+
+    def counted_fsync(descriptor: int) -> None:
+        calls.append(descriptor)
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", counted_fsync)
+    runtime = Runtime.open(Settings(data_dir=tmp_path, sync_files=sync_files))
+    try:
+        runtime.blobs.write_bytes("test", b"ISA*00*~")
+    finally:
+        runtime.close()
+    assert len(calls) == fsyncs
