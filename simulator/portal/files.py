@@ -7,7 +7,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import IO
+from typing import IO, Protocol
 
 from sqlalchemy import Select, bindparam, insert, select, update
 from sqlalchemy.engine import Connection
@@ -255,19 +255,7 @@ def files_of_batch(
         rows = reader.execute(_BATCH_FILES, {"batch_id": batch_id})
     else:
         rows = reader.execute(AVAILABLE_BATCH_FILES, {"batch_id": batch_id, "now": now})
-    return [
-        FileView(
-            file_id=row.file_id,
-            file_name=row.file_name,
-            transaction_type=row.transaction_type,
-            tracking_number=tracking_number,
-            size=row.size,
-            date_available=row.available_at,
-            date_last_downloaded=row.last_downloaded_at,
-            blob_key=row.blob_key,
-        )
-        for row in rows
-    ]
+    return [_view(row, tracking_number) for row in rows]
 
 
 VIEW_COLUMNS = (
@@ -288,7 +276,19 @@ def _first_provider(account: AccountView) -> str:
     return account.providers[0].provider_id
 
 
-def _view(record: ResponseFile, tracking_number: str | None) -> FileView:
+class StoredFile(Protocol):
+    """What a file's view is made of: a ``ResponseFile`` row, or the columns of one."""
+
+    file_id: str
+    file_name: str
+    transaction_type: str
+    size: int
+    available_at: datetime
+    last_downloaded_at: datetime | None
+    blob_key: str
+
+
+def _view(record: StoredFile, tracking_number: str | None) -> FileView:
     return FileView(
         file_id=record.file_id,
         file_name=record.file_name,

@@ -1,14 +1,10 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
 from simulator.clock import Clock
 from simulator.runtime import Runtime
-from simulator.settings import Settings
 from simulator.store.marker import ChangeMarker
 
 
@@ -18,14 +14,6 @@ class FakeWall:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-@pytest.fixture
-def storage(tmp_path: Path) -> Iterator[Runtime]:
-    services = Runtime.open(Settings(data_dir=tmp_path))
-    services.prepare_storage()
-    yield services
-    services.close()
 
 
 def test_runs_with_real_time_until_told_otherwise(storage: Runtime) -> None:

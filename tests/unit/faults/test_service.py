@@ -1,24 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from simulator.clock import Clock
 from simulator.faults.rules import parse_rule
 from simulator.faults.service import FaultService
 from simulator.runtime import Runtime
-from simulator.settings import Settings
 from simulator.store.marker import ChangeMarker
-
-
-@pytest.fixture
-def storage(tmp_path: Path) -> Iterator[Runtime]:
-    services = Runtime.open(Settings(data_dir=tmp_path / "data"))
-    services.prepare_storage()
-    yield services
-    services.close()
 
 
 def worker(storage: Runtime, marker: Path) -> FaultService:

@@ -1,21 +1,9 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from simulator.runtime import Runtime
-from simulator.settings import Settings
 from simulator.store.sequences import NumberBlocks, next_value, reserve
-
-
-@pytest.fixture
-def storage(tmp_path: Path) -> Iterator[Runtime]:
-    services = Runtime.open(Settings(data_dir=tmp_path))
-    services.prepare_storage()
-    yield services
-    services.close()
 
 
 def test_reserve_hands_each_caller_its_own_range_of_several_counters(storage: Runtime) -> None:
