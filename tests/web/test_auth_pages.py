@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from simulator.runtime import Runtime
@@ -58,8 +59,10 @@ def test_the_session_is_renewed_at_login(client: FlaskClient) -> None:
     assert before.value != after.value
 
 
-def test_first_login_forces_a_password_change(client: FlaskClient) -> None:
+def test_first_login_forces_a_password_change(client: FlaskClient, app: Flask) -> None:
     create_user(client, "test", "NEWBIE1", must_change_password=True)
+    elsewhere = app.test_client()
+    login(elsewhere, "test", "NEWBIE1")
     response = login(client, "test", "NEWBIE1")
     assert response.headers["Location"].endswith("/test/password/change")
     assert client.get("/test/welcome").headers["Location"].endswith("/test/password/change")
@@ -73,9 +76,13 @@ def test_first_login_forces_a_password_change(client: FlaskClient) -> None:
             "confirm_password": "Chosen#2027",
         },
     )
-    assert changed.headers["Location"].endswith("/test/login")  # the session ended
+    assert changed.headers["Location"].endswith("/test/welcome")  # on, signed in
+    welcome = client.get("/test/welcome")
+    assert welcome.status_code == 200
+    assert "Your password was changed." in welcome.get_data(as_text=True)
+    assert elsewhere.get("/test/welcome").headers["Location"].endswith("/test/login")
+    client.get("/test/logout")
     assert login(client, "test", "NEWBIE1", "Chosen#2027").headers["Location"].endswith("/welcome")
-    assert client.get("/test/welcome").status_code == 200
 
 
 def test_password_rules_are_named_on_the_page(client: FlaskClient) -> None:
