@@ -75,6 +75,7 @@ def security() -> ResponseReturnValue:
     form = SecurityInformationForm(
         data={"question_1": questions.get(1), "question_2": questions.get(2)}
     )
+    form.offer_questions(on_file)
 
     def act() -> ResponseReturnValue:
         if form.new_password.data:

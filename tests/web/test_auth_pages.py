@@ -9,7 +9,15 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from simulator.runtime import Runtime
-from tests.web.helpers import PASSWORD, create_user, csrf_token, error_text, login, submit
+from tests.web.helpers import (
+    PASSWORD,
+    QUESTIONS,
+    create_user,
+    csrf_token,
+    error_text,
+    login,
+    submit,
+)
 
 SITES = ["test", "prod"]
 
@@ -218,20 +226,32 @@ def test_profile_shows_read_only_identity_and_validates_changes(client: FlaskCli
 def test_security_information_changes_the_questions(client: FlaskClient) -> None:
     create_user(client, "test", "ALICE01")
     login(client, "test", "ALICE01")
-    response = submit(
-        client,
-        "/test/profile/security",
-        {
-            "current_password": PASSWORD,
-            "new_password": "",
-            "confirm_password": "",
-            "question_1": "Favourite colour?",
-            "answer_1": "Teal",
-            "question_2": "First car?",
-            "answer_2": "Volvo",
-        },
-    )
+    fields = {
+        "current_password": PASSWORD,
+        "new_password": "",
+        "confirm_password": "",
+        "question_1": "What was the name of your first pet?",
+        "answer_1": "Teal",
+        "question_2": "What was the make of your first car?",
+        "answer_2": "Volvo",
+    }
+    unlisted = submit(client, "/test/profile/security", {**fields, "question_1": "Colour?"})
+    assert unlisted.status_code == 400
+    assert "Security question 1" in error_text(unlisted)
+    response = submit(client, "/test/profile/security", fields)
     assert response.status_code == 302
     client.get("/test/logout")
     submit(client, "/test/password/forgot", {"user_id": "ALICE01"})
-    assert "Favourite colour?" in client.get("/test/password/forgot/answers").get_data(as_text=True)
+    answers = client.get("/test/password/forgot/answers").get_data(as_text=True)
+    assert '<label for="answer_1" id="question_1">What was the name of your first pet?</label>' in (
+        answers
+    )
+
+
+def test_the_security_page_offers_a_list_and_the_questions_on_file(client: FlaskClient) -> None:
+    questions = [{"question": "Favourite colour?", "answer": "Teal"}, QUESTIONS[1]]
+    create_user(client, "test", "ALICE01", security_questions=questions)
+    login(client, "test", "ALICE01")
+    page = client.get("/test/profile/security").get_data(as_text=True)
+    assert '<option selected value="Favourite colour?">' in page
+    assert '<option value="What is your mother&#39;s maiden name?">' in page
