@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from posc_sim_fixtures.datasets import DEMO_ACCOUNTS
+from posc_sim_fixtures.datasets import DEMO_ACCOUNTS, DEMO_SECURITY_QUESTIONS
 from simulator import __version__
 from simulator.control.seeding import SeededSite, reset_sites, seed_unseeded_sites, seeded_sites
 from simulator.faults.rules import parse_rule
@@ -283,6 +283,8 @@ def _credentials(site: str) -> str:
         f"    {account.user_id:<12} {account.password:<14} {account.description}"
         for account in DEMO_ACCOUNTS
     ]
+    rows.append("    Security answers of every demo login (for Forgot Password):")
+    rows += [f"      {question} {answer}" for question, answer in DEMO_SECURITY_QUESTIONS]
     return "\n".join(rows)
 
 

@@ -37,6 +37,7 @@ def test_serve_runs_both_sites_with_demo_data(live_server: Callable[..., LiveSer
     assert f"{server.url}/prod/" in printed
     assert "DEMOMASTER" in printed
     assert "Welcome#2026" in printed
+    assert "In what city were you born? Worcester" in printed
 
 
 def test_a_restart_keeps_the_data_directory(
