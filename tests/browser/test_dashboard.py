@@ -48,7 +48,9 @@ def test_the_journal_updates_after_an_upload_and_links_the_batch(
     row = journal.filter(has_text="upload")
     expect(row).to_have_count(1)
     expect(row).to_contain_text(number)
+    expect(journal.filter(has_text="process")).to_contain_text("accepted")
     expect(page.locator("#chart rect.bar-ok")).not_to_have_count(0)
+    expect(page.locator("#chart rect.bar-refused")).to_have_count(0)
     check_page(page, "dashboard")
 
     row.get_by_role("link", name=number).click()

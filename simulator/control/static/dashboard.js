@@ -9,6 +9,9 @@ var PoscSim = (function () {
   var POLL_MS = 1000;
   var MAX_ROWS = 500;
   var CHART_MINUTES = 30;
+  var SUCCESSES = ["ok", "accepted", "partially_accepted"];  // a request answered as asked
+
+  function succeeded(entry) { return SUCCESSES.indexOf(entry.outcome) >= 0; }
 
   function token() { return window.sessionStorage.getItem(TOKEN_KEY) || ""; }
 
@@ -137,7 +140,7 @@ var PoscSim = (function () {
     cell(row, entry.provider_id);
     cell(row, entry.tracking_number ? link(batchPage(entry.site, entry.tracking_number), entry.tracking_number) : "");
     cell(row, entry.status);
-    cell(row, entry.outcome, entry.outcome === "ok" ? "" : "refused");
+    cell(row, entry.outcome, succeeded(entry) ? "" : "refused");
     if (entry.fault_id) {
       row.className = "fault-fired";
       cell(row, "rule " + entry.fault_id + " fired", "fault");
@@ -158,7 +161,7 @@ var PoscSim = (function () {
     entries.forEach(function (entry) {
       var index = CHART_MINUTES - 1 - (last - Math.floor(Date.parse(entry.at) / 60000));
       if (index < 0 || index >= CHART_MINUTES) { return; }
-      var kind = entry.fault_id ? "fault" : (entry.outcome === "ok" ? "ok" : "refused");
+      var kind = entry.fault_id ? "fault" : (succeeded(entry) ? "ok" : "refused");
       buckets[index][kind] += 1;
     });
     var highest = Math.max.apply(null, buckets.map(function (b) { return b.ok + b.refused + b.fault; }).concat([1]));
