@@ -38,6 +38,23 @@ def test_clock_set_advance_freeze(client: FlaskClient) -> None:
 
 
 @pytest.mark.parametrize(
+    ("advance", "lands_on"),
+    [
+        ("P1M", "2027-02-28T12:00:00+00:00"),
+        ("P1Y", "2028-01-31T12:00:00+00:00"),
+        ("3600", "2027-01-31T13:00:00+00:00"),
+        ("PT1.5S", "2027-01-31T12:00:01.500000+00:00"),
+    ],
+)
+def test_the_clock_advances_by_calendar_months_years_and_seconds_as_text(
+    client: FlaskClient, advance: str, lands_on: str
+) -> None:
+    client.post("/_sim/v1/clock", json={"set": "2027-01-31T12:00:00Z", "freeze": True})
+    moved = client.post("/_sim/v1/clock", json={"advance": advance}).get_json()
+    assert datetime.fromisoformat(moved["now"]) == datetime.fromisoformat(lands_on)
+
+
+@pytest.mark.parametrize(
     "body",
     [
         {"set": "yesterday"},
