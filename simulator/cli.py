@@ -20,9 +20,10 @@ from simulator.control.seeding import SeededSite, reset_sites, seed_unseeded_sit
 from simulator.faults.rules import parse_rule
 from simulator.loadtest import loadtest
 from simulator.runtime import Runtime
-from simulator.scenarios.runner import Outcome, Runner, scenario_files
-from simulator.scenarios.runner import junit_xml as junit_xml_report
-from simulator.scenarios.schema import ScenarioError, load_scenario
+from simulator.scenarios.report import console_lines
+from simulator.scenarios.report import junit_xml as junit_xml_report
+from simulator.scenarios.runner import NoScenarioFilesError, Outcome, Runner, scenario_files
+from simulator.scenarios.schema import ScenarioError, json_schema, load_scenario
 from simulator.server import is_loopback, run_server
 from simulator.settings import Settings, SettingsError, load_settings
 from simulator.sites import SITE_CODES, SITES
@@ -186,12 +187,27 @@ def scenario() -> None:
 PATHS = click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 
 
+def _scenario_files(paths: tuple[Path, ...]) -> list[Path]:
+    try:
+        return scenario_files(paths)
+    except NoScenarioFilesError as error:
+        click.echo(f"posc-sim: error: {error}", err=True)
+        sys.exit(2)
+
+
 @scenario.command("check")
 @PATHS
 def scenario_check(paths: tuple[Path, ...]) -> None:
-    """Validate scenario files without running them."""
+    """Validate scenario files (or folders of them) without running them.
+
+    Sites, data sets, fault rules, durations and times are checked by the parsers the
+    server uses, so a file that passes is not refused by the server later.
+    """
+    if not paths:
+        click.echo("posc-sim: error: name the scenario files or folders to check", err=True)
+        sys.exit(2)
     failed = False
-    for path in scenario_files(paths):
+    for path in _scenario_files(paths):
         try:
             load_scenario(path)
             click.echo(f"ok      {path}")
@@ -202,11 +218,17 @@ def scenario_check(paths: tuple[Path, ...]) -> None:
         sys.exit(1)
 
 
+@scenario.command("schema")
+def scenario_schema() -> None:
+    """Print the scenario format as a JSON Schema, for editors that check YAML as it is typed."""
+    click.echo(json.dumps(json_schema(), indent=2))
+
+
 @scenario.command("list")
 @PATHS
 def scenario_list(paths: tuple[Path, ...]) -> None:
     """List scenarios with their descriptions (default: the built-in suite in scenarios/)."""
-    for path in scenario_files(paths or (Path("scenarios"),)):
+    for path in _scenario_files(paths or (Path("scenarios"),)):
         loaded = load_scenario(path)
         click.echo(f"{path}: {loaded['name']} - {loaded.get('description', '').strip()}")
 
@@ -214,46 +236,44 @@ def scenario_list(paths: tuple[Path, ...]) -> None:
 @scenario.command("run")
 @PATHS
 @click.option("--url", help="A running server; without it, one is started for the run.")
+@click.option("--admin-token", envvar="POSC_SIM_ADMIN_TOKEN", help="The server's admin token.")
 @click.option("--junit-xml", type=click.Path(path_type=Path), help="Write a JUnit XML report.")
 @click.option("--client", "client_command", help="Your client's command, run per scenario.")
 def scenario_run(
-    paths: tuple[Path, ...], url: str | None, junit_xml: Path | None, client_command: str | None
+    paths: tuple[Path, ...],
+    url: str | None,
+    admin_token: str | None,
+    junit_xml: Path | None,
+    client_command: str | None,
 ) -> None:
-    """Run scenarios; exits non-zero when any expectation fails."""
-    files = scenario_files(paths or (Path("scenarios"),))
-    for path in files:
-        try:
-            load_scenario(path)  # refuse a bad file before anything runs
-        except ScenarioError as error:
-            click.echo(f"invalid {error}", err=True)
-            sys.exit(2)
+    """Run scenarios; exits 1 when any expectation fails or any scenario cannot run.
+
+    Each scenario stands alone: one that cannot run is reported as an error with its reason
+    and the others still run. The JUnit report is written in every case.
+    """
+    files = _scenario_files(paths or (Path("scenarios"),))
     if url:
-        outcomes = _run_scenarios(url, files, client_command)
+        outcomes = Runner(url, admin_token, client_command).run_all(files)
     else:
-        with tempfile.TemporaryDirectory() as folder:
-            server = start_server(Path(folder) / "data", "--workers", "2")
-            try:
-                outcomes = _run_scenarios(server.url, files, client_command)
-            finally:
-                server.stop()
-    for outcome in outcomes:
-        mark = "PASS" if outcome.passed else "FAIL"
-        click.echo(f"{mark} {outcome.scenario} ({outcome.path})")
-        for check in outcome.checks:
-            verdict = "ok  " if check.passed else "FAIL"
-            evidence = f" [journal {check.evidence[:10]}]" if check.evidence else ""
-            click.echo(f"  {verdict} {check.name}: {check.detail}{evidence}")
+        outcomes = _run_on_own_server(files, client_command)
+    click.echo("\n".join(console_lines(outcomes)))
     if junit_xml is not None:
         junit_xml.write_bytes(junit_xml_report(outcomes))
-    passed = sum(1 for outcome in outcomes if outcome.passed)
-    click.echo(f"scenarios: {passed} passed, {len(outcomes) - passed} failed")
-    if passed < len(outcomes):
+    if not all(outcome.passed for outcome in outcomes):
         sys.exit(1)
 
 
-def _run_scenarios(url: str, files: list[Path], client_command: str | None) -> list[Outcome]:
-    runner = Runner(url, os.environ.get("POSC_SIM_ADMIN_TOKEN"), client_command)
-    return [runner.run(path) for path in files]
+def _run_on_own_server(files: list[Path], client_command: str | None) -> list[Outcome]:
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            server = start_server(Path(folder) / "data", "--workers", "2")
+        except RuntimeError as error:
+            reason = f"the simulator did not start: {str(error).splitlines()[0]}"
+            return [Outcome(path.stem, path, error=reason) for path in files]
+        try:
+            return Runner(server.url, None, client_command).run_all(files)
+        finally:
+            server.stop()
 
 
 def _describe(result: SeededSite) -> str:

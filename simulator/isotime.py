@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeAlias
 
 import isodate
 
-Span = timedelta | isodate.Duration
+Span: TypeAlias = "timedelta | isodate.Duration"
 DURATION_HINT = "seconds or an ISO 8601 duration such as PT20M, P90D or P1M"
 INSTANT_HINT = "an ISO 8601 time with its offset, such as 2026-03-02T09:00:00-05:00"
 
@@ -68,6 +68,6 @@ def parse_instant(value: Any) -> datetime:
             moment = isodate.parse_datetime(value.strip())
         except (ValueError, OverflowError):
             moment = None
-        if moment is not None and moment.tzinfo is not None:
+        if isinstance(moment, datetime) and moment.tzinfo is not None:
             return moment
     raise ValueError(f"expected {INSTANT_HINT}, got {value!r}")
