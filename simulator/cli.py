@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import errno
 import json
-import os
+import socket
 import sys
 import tempfile
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.exc import OperationalError
 
-from posc_sim_fixtures.datasets import DEMO_ACCOUNTS
+from posc_sim_fixtures.datasets import DEMO_ACCOUNTS, DEMO_SECURITY_QUESTIONS
 from simulator import __version__
 from simulator.control.seeding import SeededSite, reset_sites, seed_unseeded_sites, seeded_sites
 from simulator.faults.rules import parse_rule
@@ -25,7 +28,7 @@ from simulator.scenarios.report import junit_xml as junit_xml_report
 from simulator.scenarios.runner import NoScenarioFilesError, Outcome, Runner, scenario_files
 from simulator.scenarios.schema import ScenarioError, json_schema, load_scenario
 from simulator.server import is_loopback, run_server
-from simulator.settings import Settings, SettingsError, load_settings
+from simulator.settings import Settings, SettingsError, load_settings, unknown_environment_names
 from simulator.sites import SITE_CODES, SITES
 from simulator.testing.server import start_server
 
@@ -45,16 +48,65 @@ def _settings(config_file: Path | None, **flags: Any) -> Settings:
     return load_settings(config_file=config_file, overrides=flags)
 
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="posc-sim")
 def cli() -> None:
     """A test-harness simulator of the MassHealth POSC batch file exchange."""
+    for warning in unknown_environment_names():
+        click.echo(f"posc-sim: warning: {warning}", err=True)
+
+
+@contextmanager
+def _storage(settings: Settings) -> Iterator[Runtime]:
+    """The prepared storage; a folder or database that cannot be used is one line, not a trace."""
+    try:
+        runtime = Runtime.open(settings)
+    except OSError as error:
+        raise SettingsError(f"data_dir: cannot use {settings.data_dir}: {error.strerror}") from None
+    try:
+        try:
+            runtime.prepare_storage()
+        except OSError as error:
+            raise SettingsError(
+                f"data_dir: cannot create {error.filename or settings.data_dir}: {error.strerror}"
+            ) from None
+        except OperationalError as error:
+            reason = str(error.orig).strip().splitlines()[0]
+            raise SettingsError(f"database_url: cannot open the database: {reason}") from None
+        yield runtime
+    finally:
+        runtime.close()
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Refuse, in one line, a port another process listens on, before anything is printed."""
+    try:
+        family, kind, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        if error.errno == errno.EADDRINUSE:
+            reason = "another process listens there (choose another with --port)"
+        raise SettingsError(f"port: cannot listen on {host}:{port}: {reason}") from None
 
 
 @cli.command()
 @click.option("--host", help="Address to listen on (default 127.0.0.1).")
 @click.option("--port", type=int, help="Port to listen on (default 8080).")
 @click.option("--workers", type=int, help="Worker processes (default 2 x cores).")
+@click.option("--threads", type=int, help="Threads per worker (default 4).")
+@click.option("--admin-token", help="Bearer token the control API requires (default none).")
+@click.option(
+    "--dataset", type=click.Choice(["demo", "empty"]), help="Data set seeded on first start."
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error", "critical"]),
+    help="Server log level (default warning).",
+)
+@click.option("--access-log/--no-access-log", default=None, help="Log each request (default off).")
 @_storage_options
 def serve(config_file: Path | None, **flags: Any) -> None:
     """Run both sites; seeds the demo data set on first start."""
@@ -64,14 +116,11 @@ def serve(config_file: Path | None, **flags: Any) -> None:
             f"admin_token: required to listen on {settings.host}, which is not loopback "
             "(set POSC_SIM_ADMIN_TOKEN)"
         )
-    runtime = Runtime.open(settings)
-    try:
-        runtime.prepare_storage()
+    _check_port_free(settings.host, settings.port)
+    with _storage(settings) as runtime:
         seed_unseeded_sites(runtime, settings.dataset, settings.seed)
         _load_configured_faults(settings, runtime)
         _print_welcome(settings, runtime)
-    finally:
-        runtime.close()
     run_server(settings)
 
 
@@ -83,17 +132,13 @@ def serve(config_file: Path | None, **flags: Any) -> None:
 def reset(config_file: Path | None, site: str, **flags: Any) -> None:
     """Wipe a site (or both, and the clock) and seed it afresh."""
     settings = _settings(config_file, **flags)
-    runtime = Runtime.open(settings)
-    try:
-        runtime.prepare_storage()
+    with _storage(settings) as runtime:
         sites = SITE_CODES if site == "both" else (site,)
         results = reset_sites(runtime, sites, settings.dataset, settings.seed)
         if site == "both":
             runtime.clock.reset()
         for result in results:
             click.echo(_describe(result))
-    finally:
-        runtime.close()
 
 
 @cli.command()
@@ -103,16 +148,12 @@ def reset(config_file: Path | None, site: str, **flags: Any) -> None:
 def seed(config_file: Path | None, **flags: Any) -> None:
     """Seed the sites that have no data yet; seeded sites are left as they are."""
     settings = _settings(config_file, **flags)
-    runtime = Runtime.open(settings)
-    try:
-        runtime.prepare_storage()
+    with _storage(settings) as runtime:
         results = seed_unseeded_sites(runtime, settings.dataset, settings.seed)
         for result in results:
             click.echo(_describe(result))
         if not results:
             click.echo("Both sites are already seeded; use 'posc-sim reset' to start over.")
-    finally:
-        runtime.close()
 
 
 def _load_configured_faults(settings: Settings, runtime: Runtime) -> None:
@@ -125,19 +166,32 @@ def _load_configured_faults(settings: Settings, runtime: Runtime) -> None:
 
 
 @cli.group()
-def fault() -> None:
-    """Manage fault rules of a running server (POSC_SIM_URL, POSC_SIM_ADMIN_TOKEN)."""
+@click.option(
+    "--url",
+    envvar="POSC_SIM_URL",
+    default="http://127.0.0.1:8080",
+    show_default=True,
+    help="The running server (or POSC_SIM_URL).",
+)
+@click.option(
+    "--admin-token",
+    envvar="POSC_SIM_ADMIN_TOKEN",
+    help="Its admin token (or POSC_SIM_ADMIN_TOKEN).",
+)
+@click.pass_context
+def fault(context: click.Context, url: str, admin_token: str | None) -> None:
+    """Manage the fault rules of a running server."""
+    context.obj = (url.rstrip("/"), admin_token)
 
 
 def _control(method: str, path: str, body: Any = None) -> Any:
-    base = os.environ.get("POSC_SIM_URL", "http://127.0.0.1:8080").rstrip("/")
+    base, token = click.get_current_context().find_object(tuple) or ("", None)
     request = urllib.request.Request(
         f"{base}/_sim/v1{path}",
         method=method,
         data=json.dumps(body).encode() if body is not None else None,
         headers={"Content-Type": "application/json"},
     )
-    token = os.environ.get("POSC_SIM_ADMIN_TOKEN")
     if token:
         request.add_header("Authorization", f"Bearer {token}")
     try:
@@ -154,7 +208,10 @@ def _control(method: str, path: str, body: Any = None) -> Any:
 @fault.command("add")
 @click.argument("rule")
 def fault_add(rule: str) -> None:
-    """Add RULE, a fault rule as JSON (CONTRACT §5)."""
+    """Add RULE, a fault rule as JSON.
+
+    For example: '{"operation": "upload", "action": {"type": "error", "status": 503}, "times": 1}'
+    """
     try:
         body = json.loads(rule)
     except json.JSONDecodeError as error:
@@ -303,6 +360,8 @@ def _credentials(site: str) -> str:
         f"    {account.user_id:<12} {account.password:<14} {account.description}"
         for account in DEMO_ACCOUNTS
     ]
+    answers = ", ".join(f"{question} {answer}" for question, answer in DEMO_SECURITY_QUESTIONS)
+    rows.append(f"    Security answers (forgotten password): {answers}")
     return "\n".join(rows)
 
 

@@ -47,11 +47,6 @@ def _iso_duration(text: str, original: Any) -> Span:
     return span
 
 
-def duration_seconds(value: Any, start: datetime) -> float:
-    """The length of ``value`` in seconds, counting calendar months and years from ``start``."""
-    return (shifted(start, parse_duration(value)) - start).total_seconds()
-
-
 def shifted(moment: datetime, span: Span) -> datetime:
     """``moment`` moved by ``span``; :class:`ValueError` when that leaves the calendar."""
     try:
