@@ -31,6 +31,8 @@ from simulator.server import is_loopback, run_server
 from simulator.settings import Settings, SettingsError, load_settings, unknown_environment_names
 from simulator.sites import SITE_CODES, SITES
 from simulator.testing.server import start_server
+from simulator.x12.reader import NotX12Error
+from simulator.x12.retarget import Target, retarget
 
 SITE_CHOICE = click.Choice([*SITE_CODES, "both"])
 
@@ -363,6 +365,37 @@ def _credentials(site: str) -> str:
     answers = ", ".join(f"{question} {answer}" for question, answer in DEMO_SECURITY_QUESTIONS)
     rows.append(f"    Security answers (forgotten password): {answers}")
     return "\n".join(rows)
+
+
+@cli.group()
+def x12() -> None:
+    """Work on X12 files."""
+
+
+@x12.command("retarget")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--provider", required=True, help="The PID/SL that sends it, e.g. 110048577A.")
+@click.option("--site", type=click.Choice(SITE_CODES), required=True, help="Where it goes.")
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Default: stdout."
+)
+def x12_retarget(file: Path, provider: str, site: str, output: Path | None) -> None:
+    """Address FILE, written for another payer, to MassHealth on SITE.
+
+    Rewrites ISA05-08 (sender ZZ and the provider, receiver ZZ DMA7384), ISA15 (T or P),
+    GS02-03 and the guide versions in GS08 and ST03; every other segment stays as it was.
+    """
+    try:
+        target = Target(provider, SITES[site].usage_indicator)
+        data = retarget(file.read_bytes(), target)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+    except NotX12Error as error:
+        raise click.ClickException(f"{file} is not X12: {error}") from None
+    if output is None:
+        sys.stdout.buffer.write(data)
+    else:
+        output.write_bytes(data)
 
 
 cli.add_command(loadtest)
