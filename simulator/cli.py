@@ -17,7 +17,7 @@ from typing import Any
 import click
 from sqlalchemy.exc import OperationalError
 
-from posc_sim_fixtures.datasets import DEMO_ACCOUNTS, DEMO_SECURITY_QUESTIONS
+from posc_sim_fixtures.datasets import DATASETS, DEMO_ACCOUNTS, DEMO_SECURITY_QUESTIONS
 from simulator import __version__
 from simulator.control.seeding import SeededSite, reset_sites, seed_unseeded_sites, seeded_sites
 from simulator.faults.rules import parse_rule
@@ -30,7 +30,7 @@ from simulator.scenarios.schema import ScenarioError, json_schema, load_scenario
 from simulator.server import is_loopback, run_server
 from simulator.settings import Settings, SettingsError, load_settings, unknown_environment_names
 from simulator.sites import SITE_CODES, SITES
-from simulator.testing.server import start_server
+from simulator.testing.server import ServerNotReadyError, start_server
 from simulator.x12.reader import NotX12Error
 from simulator.x12.retarget import Target, retarget
 
@@ -101,7 +101,7 @@ def _check_port_free(host: str, port: int) -> None:
 @click.option("--threads", type=int, help="Threads per worker (default 4).")
 @click.option("--admin-token", help="Bearer token the control API requires (default none).")
 @click.option(
-    "--dataset", type=click.Choice(["demo", "empty"]), help="Data set seeded on first start."
+    "--dataset", type=click.Choice(sorted(DATASETS)), help="Data set seeded on first start."
 )
 @click.option(
     "--log-level",
@@ -129,7 +129,7 @@ def serve(config_file: Path | None, **flags: Any) -> None:
 @cli.command()
 @click.option("--site", type=SITE_CHOICE, default="both", show_default=True)
 @click.option("--seed", type=int, help="Seed for the generated data (default: the setting).")
-@click.option("--dataset", type=click.Choice(["demo", "empty"]), help="Data set to load.")
+@click.option("--dataset", type=click.Choice(sorted(DATASETS)), help="Data set to load.")
 @_storage_options
 def reset(config_file: Path | None, site: str, **flags: Any) -> None:
     """Wipe a site (or both, and the clock) and seed it afresh."""
@@ -145,7 +145,7 @@ def reset(config_file: Path | None, site: str, **flags: Any) -> None:
 
 @cli.command()
 @click.option("--seed", type=int, help="Seed for the generated data (default: the setting).")
-@click.option("--dataset", type=click.Choice(["demo", "empty"]), help="Data set to load.")
+@click.option("--dataset", type=click.Choice(sorted(DATASETS)), help="Data set to load.")
 @_storage_options
 def seed(config_file: Path | None, **flags: Any) -> None:
     """Seed the sites that have no data yet; seeded sites are left as they are."""
@@ -286,8 +286,8 @@ def scenario_schema() -> None:
 @scenario.command("list")
 @PATHS
 def scenario_list(paths: tuple[Path, ...]) -> None:
-    """List scenarios with their descriptions (default: the built-in suite in scenarios/)."""
-    for path in _scenario_files(paths or (Path("scenarios"),)):
+    """List scenarios with their descriptions (default: the built-in suite)."""
+    for path in _scenario_files(paths):
         loaded = load_scenario(path)
         click.echo(f"{path}: {loaded['name']} - {loaded.get('description', '').strip()}")
 
@@ -305,12 +305,12 @@ def scenario_run(
     junit_xml: Path | None,
     client_command: str | None,
 ) -> None:
-    """Run scenarios; exits 1 when any expectation fails or any scenario cannot run.
+    """Run scenarios (default: the built-in suite); exits 1 when any fails or cannot run.
 
     Each scenario stands alone: one that cannot run is reported as an error with its reason
     and the others still run. The JUnit report is written in every case.
     """
-    files = _scenario_files(paths or (Path("scenarios"),))
+    files = _scenario_files(paths)
     if url:
         outcomes = Runner(url, admin_token, client_command).run_all(files)
     else:
@@ -326,7 +326,7 @@ def _run_on_own_server(files: list[Path], client_command: str | None) -> list[Ou
     with tempfile.TemporaryDirectory() as folder:
         try:
             server = start_server(Path(folder) / "data", "--workers", "2")
-        except RuntimeError as error:
+        except ServerNotReadyError as error:
             reason = f"the simulator did not start: {str(error).splitlines()[0]}"
             return [Outcome(path.stem, path, error=reason) for path in files]
         try:

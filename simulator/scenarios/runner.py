@@ -14,7 +14,7 @@ import shlex
 import subprocess
 import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -69,14 +69,20 @@ class Outcome:
         return self.error is None and all(check.passed for check in self.checks)
 
 
-def scenario_files(paths: Iterable[Path]) -> list[Path]:
-    """The ``*.yaml`` files of each folder and each file given; refuses to find none."""
-    given = list(paths)
+BUILTIN_SCENARIOS = Path(__file__).with_name("builtin")
+
+
+def scenario_files(paths: Sequence[Path]) -> list[Path]:
+    """The ``.yaml`` files named or found in the folders named; the built-in suite for none.
+
+    Paths that hold no scenario file are refused: a run that checks nothing must not pass.
+    """
+    given = list(paths or (BUILTIN_SCENARIOS,))
     found: list[Path] = []
     for path in given:
         found += sorted(path.glob("*.yaml")) if path.is_dir() else [path]
     if not found:
-        where = ", ".join(str(p) for p in given) or "(no paths given)"
+        where = ", ".join(str(p) for p in given)
         raise NoScenarioFilesError(f"no scenario files (*.yaml) in {where}")
     return found
 

@@ -155,6 +155,9 @@ def test_an_unknown_posc_sim_variable_is_named_with_the_nearest_setting(tmp_path
 def test_the_access_log_and_the_log_level(live_server: Callable[..., LiveServer]) -> None:
     server = live_server("--access-log", "--log-level", "info")
     requests.get(f"{server.url}/test/login", timeout=10)
+    deadline = time.monotonic() + 10  # the worker writes its log line after the answer
+    while '"GET /test/login' not in server.output() and time.monotonic() < deadline:
+        time.sleep(0.1)
     printed = server.output()
     assert '"GET /test/login HTTP/1.1" 200' in printed
     assert "[INFO] Booting worker" in printed

@@ -19,7 +19,6 @@ from simulator.loadtest import (
     read_settings,
     summary,
 )
-from tests.conftest import FAST_HASH
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -76,7 +75,6 @@ def test_a_short_profile_runs_against_its_own_server(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(ROOT)
-    monkeypatch.setenv("POSC_SIM_PASSWORD_HASH_METHOD", FAST_HASH)
     conf = tmp_path / "short.conf"
     conf.write_text(
         "locustfile = loadtests/locustfile.py\nheadless = true\nusers = 3\nspawn-rate = 3\n"
@@ -101,7 +99,6 @@ def test_without_locust_it_says_so_and_stops(monkeypatch: pytest.MonkeyPatch) ->
 def test_a_run_that_writes_no_statistics_never_shows_the_previous_ones(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("POSC_SIM_PASSWORD_HASH_METHOD", FAST_HASH)
     monkeypatch.chdir(tmp_path)  # no locustfile above the profile: paths start here
     conf = tmp_path / "broken.conf"
     conf.write_text("locustfile = no-such-locustfile.py\nrun-time = 2s\ncsv = old/run\n")

@@ -11,9 +11,10 @@ from click.testing import CliRunner
 from junitparser import Error, JUnitXml
 
 from simulator.cli import cli
+from simulator.scenarios.runner import BUILTIN_SCENARIOS
 from simulator.testing.server import free_port
 
-SUITE = Path(__file__).resolve().parents[3] / "scenarios"
+SUITE = BUILTIN_SCENARIOS
 
 
 def test_check_refuses_to_check_nothing(tmp_path: Path) -> None:
