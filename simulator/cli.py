@@ -317,9 +317,18 @@ def scenario_run(
         outcomes = _run_on_own_server(files, client_command)
     click.echo("\n".join(console_lines(outcomes)))
     if junit_xml is not None:
-        junit_xml.write_bytes(junit_xml_report(outcomes))
+        _write_report(junit_xml, junit_xml_report(outcomes))
     if not all(outcome.passed for outcome in outcomes):
         sys.exit(1)
+
+
+def _write_report(path: Path, report: bytes) -> None:
+    """Write the report, making its folder; a path that cannot be written is one line."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(report)
+    except OSError as error:
+        raise click.ClickException(f"cannot write {path}: {error.strerror}") from None
 
 
 def _run_on_own_server(files: list[Path], client_command: str | None) -> list[Outcome]:
