@@ -118,6 +118,7 @@ def test_profile_and_security_questions(page: Page, server: SimulatorServer, sit
     page.get_by_role("link", name="Modify Security Information").first.click()
     expect(page.get_by_role("heading", name="Modify Security Information")).to_be_visible()
     expect(page.get_by_label("Question 1", exact=True)).to_have_value(QUESTIONS[0]["question"])
+    expect_site_label(page, site)
     check_page(page, f"{site}-security")
     page.get_by_label("Current password", exact=True).fill(PASSWORD)
     page.get_by_label("Question 1", exact=True).select_option(
@@ -179,6 +180,19 @@ def test_lockout_after_five_wrong_passwords(page: Page, server: SimulatorServer,
     check_page(page, f"{site}-login-locked")
     log_in(page, server, site, user_id)
     expect(page.locator("#error")).to_contain_text("Customer Services")
+
+
+@pytest.mark.parametrize("site", SITES)
+def test_a_missing_file_shows_the_error_page(
+    page: Page, server: SimulatorServer, site: str
+) -> None:
+    log_in(page, server, site, new_user(server, site))
+    answer = page.goto(f"{server.url}/{site}/batch/files/999999")
+    assert answer is not None
+    assert answer.status == 404
+    expect(page.locator("#error")).to_contain_text("There is no file")
+    expect_site_label(page, site)
+    check_page(page, f"{site}-error")
 
 
 def claim_file(site: str) -> bytes:
