@@ -68,7 +68,7 @@ class ServerProcess:
         timeout: float = READY_TIMEOUT_SECONDS,
         headers: Mapping[str, str] | None = None,
     ) -> None:
-        """Poll ``path`` (sending ``headers``) until it answers 200; stop and raise if never."""
+        """Poll ``path`` (sending ``headers``) until it answers 200; else stop and raise."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -127,7 +127,7 @@ def start_server(
     launched = ServerProcess.launch(command, port, data_dir / "server.log", clean_env(settings))
     server = SimulatorServer(launched.url, launched.process, launched.log, data_dir)
     token = settings.get(ENV_PREFIX + "ADMIN_TOKEN")
-    server.wait_ready(READY_PATH, timeout, {"Authorization": f"Bearer {token}"} if token else {})
+    server.wait_ready(READY_PATH, timeout, {"Authorization": f"Bearer {token}"} if token else None)
     return server
 
 
