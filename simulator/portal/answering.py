@@ -67,6 +67,11 @@ def apply_fault(report: ValidationReport, fault: FiredFault | None) -> None:
                     result.reject("5")
 
 
+def corrupted(data: bytes) -> bytes:
+    """Malformed X12, as a ``corrupt_response`` fault makes it: cut short, terminators gone."""
+    return data[: max(len(data) // 2, 40)].replace(b"~", b"")
+
+
 @dataclass(frozen=True)
 class Answerer:
     """Everything but the file: who answers for which provider, when, with which numbers."""

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from simulator.clock import Clock, real_now
 from simulator.faults.service import FaultService, FiredFault, fired_rule
 from simulator.portal.access import ProviderView
-from simulator.portal.answering import Answerer, apply_fault, examine
+from simulator.portal.answering import Answerer, apply_fault, corrupted, examine
 from simulator.portal.business import paired_response
 from simulator.portal.files import place_file
 from simulator.portal.journal import Journal, JournalEvent
@@ -305,7 +305,7 @@ class Processor:
         try:
             for _, data in outcome.files:
                 if fault is not None and fault.kind == "corrupt_response":
-                    data = _corrupted(data)
+                    data = corrupted(data)
                 stored.append(self._blobs.write_bytes(job.site, data))
             file_numbers = [job.numbers.take("file_id") for _ in stored]
             with self._database.transaction() as session:
@@ -383,11 +383,6 @@ _JOB_DONE = (
 PROCESS_FAULTS = frozenset(
     {"reject_999", "ta1_reject", "delay_response", "drop_response", "corrupt_response"}
 )
-
-
-def _corrupted(data: bytes) -> bytes:
-    """Malformed X12: cut short, with its segment terminators gone."""
-    return data[: max(len(data) // 2, 40)].replace(b"~", b"")
 
 
 def _answer_other(
