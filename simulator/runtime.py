@@ -12,18 +12,21 @@ from pathlib import Path
 
 from simulator.clock import SERVER_STATE_ID, Clock
 from simulator.faults.service import FaultService
+from simulator.hashing import SecretHasher
 from simulator.meter import Meter
 from simulator.portal.access import AccountService
 from simulator.portal.batches import BatchService
 from simulator.portal.files import FileService
 from simulator.portal.journal import Journal
-from simulator.portal.passwords import SecretHasher
 from simulator.portal.processing import Processor
+from simulator.portal.realtime import RealtimeService
 from simulator.settings import Settings
 from simulator.store.blobs import BlobStore
+from simulator.store.claims import ClaimBook
 from simulator.store.counters import CounterStore
 from simulator.store.database import Database
 from simulator.store.marker import ChangeMarker
+from simulator.store.members import Roster
 from simulator.store.migrate import upgrade
 from simulator.store.models import ServerState
 
@@ -41,6 +44,7 @@ class Runtime:
     journal: Journal
     meter: Meter
     processor: Processor
+    realtime: RealtimeService
     faults: FaultService
 
     @classmethod
@@ -75,6 +79,9 @@ class Runtime:
             journal=journal,
             meter=meter,
             processor=processor,
+            realtime=RealtimeService(
+                database, clock, settings.site, faults, Roster(database), ClaimBook(database)
+            ),
             faults=faults,
         )
 

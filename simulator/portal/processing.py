@@ -1,117 +1,60 @@
-"""Processing jobs: each upload's job validates its files and makes the response files.
+"""The processing pipeline: each upload's job checks its files and makes the response files.
 
-A job is a database row. A worker claims one with a single atomic ``UPDATE ... RETURNING``
-(``SKIP LOCKED`` on PostgreSQL), so two processes never take the same job; a claim older than
-the lease (a worker that died mid-job) is taken again, so a restart loses no upload. Response
-files become available at completion plus the site's ``response_delay_seconds`` by the
-simulated clock.
+The queue itself (claims, leases, retries) lives in :mod:`simulator.store.jobs`; here a claimed
+job is worked: its files checked, a ``process`` fault asked for, the acknowledgements and
+business responses made, and the results recorded in one short transaction that ends the job.
+Response files become available at completion plus the site's ``response_delay_seconds`` by
+the simulated clock.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
-
-from sqlalchemy import Update, and_, bindparam, or_, select, update
-from sqlalchemy.orm import Session
+from typing import IO, Any
 
 from simulator.clock import Clock, real_now
 from simulator.faults.service import FaultService, FiredFault, fired_rule
 from simulator.meter import Meter
-from simulator.portal.business import (
-    BusinessContext,
-    ResponseSet,
-    business_responses,
-    paired_response,
-)
+from simulator.portal.access import ProviderView
+from simulator.portal.answering import Answerer, apply_fault, corrupted, examine
 from simulator.portal.files import place_file
 from simulator.portal.journal import Journal, JournalEvent
-from simulator.portal.transactions import TransactionType, upload_type
+from simulator.portal.transactions import TransactionType, download_type, upload_type
 from simulator.settings import Settings
 from simulator.sites import SITES, SiteProfile
 from simulator.store.blobs import BlobStore, StoredBlob
+from simulator.store.claims import ClaimBook, ClaimOwner, NewClaim, record_claims
 from simulator.store.database import Database
-from simulator.store.models import Batch, BatchFile, Claim, Job, Provider, User
-from simulator.store.sequences import NumberBlocks, reserve
+from simulator.store.files import FileOwner
+from simulator.store.jobs import ClaimedJob, JobBatch, JobQueue, LostClaimError
+from simulator.store.members import Roster
 from simulator.work import unit_of_work
-from simulator.x12.acks import ack_999, submitter, ta1
-from simulator.x12.deep import deepen
-from simulator.x12.report import InterchangeResult, ValidationReport
-from simulator.x12.requests import Entity
-from simulator.x12.validate import Expectation, validate_structure
-from simulator.x12.writer import (
-    MASSHEALTH,
-    MASSHEALTH_ID,
-    ControlNumbers,
-    Envelope,
-    Party,
-    transaction_set,
-    write_interchange,
-)
+from simulator.x12.outbound import GROUP, INTERCHANGE, SET, OutboundFile
+from simulator.x12.report import ValidationReport
 
 LOG = logging.getLogger(__name__)
-LEASE = timedelta(minutes=2)
-MAX_ATTEMPTS = 3
-RETRY_AFTER = timedelta(seconds=5)
 POLL_SECONDS = 0.25
-
-
-@dataclass(frozen=True)
-class ClaimedJob:
-    job_id: int
-    site: str
-    batch_id: int
-    attempts: int
-    worker: str
-    numbers: NumberBlocks
-
-
-def _claim_statement(skip_locked: bool) -> Update:
-    """One atomic statement that takes a job; built once, with the times as parameters."""
-    candidate = (
-        select(Job.id)
-        .where(
-            or_(
-                and_(Job.state == "queued", Job.run_after <= bindparam("now")),
-                and_(Job.state == "running", Job.claimed_at < bindparam("stale")),
-            )
-        )
-        .order_by(Job.id)
-        .limit(1)
-    )
-    if skip_locked:
-        candidate = candidate.with_for_update(skip_locked=True)
-    return (
-        update(Job)
-        .where(Job.id == candidate.scalar_subquery())
-        .values(
-            state="running",
-            claimed_by=bindparam("worker"),
-            claimed_at=bindparam("wall"),
-            attempts=Job.attempts + 1,
-        )
-        .returning(Job.id, Job.site, Job.batch_id, Job.attempts)
-    )
-
-
-class LostClaimError(Exception):
-    """The job's lease ran out and another worker took it: this worker's results are dropped."""
+FILE_ID = "file_id"
+# What a job of one file usually takes: a 999 and one business response, each an interchange
+# of one set, and a file ID each. More are reserved as they are needed.
+USUAL_NUMBERS = dict.fromkeys((INTERCHANGE, GROUP, SET, FILE_ID), 2)
+PROCESS_FAULTS = frozenset(
+    {"reject_999", "ta1_reject", "delay_response", "drop_response", "corrupt_response"}
+)
 
 
 @dataclass(frozen=True)
 class _Work:
-    """What a job works on, read before processing (the rows are detached copies)."""
+    """What a job works on, read before processing."""
 
-    batch: Batch
-    provider: Provider
-    user_id: str
+    batch: JobBatch
+    provider: ProviderView
     kind: TransactionType
-    files: list[tuple[str, str]]
     now: datetime  # the job's one instant: envelopes, claim numbers and file names agree
 
 
@@ -119,8 +62,8 @@ class _Work:
 class Outcome:
     """What processing one batch produced: response files, claims, the status, the report."""
 
-    files: list[tuple[str, bytes]] = field(default_factory=list)
-    claims: list[Claim] = field(default_factory=list)
+    files: list[OutboundFile] = field(default_factory=list)
+    claims: list[NewClaim] = field(default_factory=list)
     statuses: list[str] = field(default_factory=list)
     reports: list[dict[str, Any]] = field(default_factory=list)
     dropped: bool = False
@@ -134,32 +77,6 @@ class Outcome:
         if all(s == "rejected" for s in self.statuses):
             return "rejected"
         return "partially_accepted"
-
-
-class ControlSequences:
-    """Interchange, group and set control numbers that never repeat, from reserved blocks."""
-
-    def __init__(self, numbers: NumberBlocks) -> None:
-        self._numbers = numbers
-
-    def envelope_numbers(self) -> ControlNumbers:
-        return ControlNumbers(
-            interchange=self._numbers.take("isa13"), group=self._numbers.take("gs06")
-        )
-
-    def next_set(self) -> int:
-        return self._numbers.take("st02")
-
-
-def one_set_numbers(session: Session, site: str) -> tuple[ControlNumbers, int]:
-    """The control numbers of an interchange of one set, taken in the caller's transaction."""
-    first = reserve(session, site, {"isa13": 1, "gs06": 1, "st02": 1})
-    return ControlNumbers(interchange=first["isa13"], group=first["gs06"]), first["st02"]
-
-
-# What a job of one file usually takes: a 999 and one business response, each an interchange
-# of one set, and a file ID each. More are reserved as they are needed.
-USUAL_NUMBERS = dict.fromkeys(("isa13", "gs06", "st02", "file_id"), 2)
 
 
 class Processor:
@@ -181,8 +98,9 @@ class Processor:
         self._journal = journal
         self._meter = meter
         self.wake = threading.Event()
-        skip_locked = database.engine.dialect.name == "postgresql"
-        self._claim_statement = _claim_statement(skip_locked)
+        self._queue = JobQueue(database)
+        self._roster = Roster(database)
+        self._claims = ClaimBook(database)
 
     # -- claiming ---------------------------------------------------------------------------
 
@@ -191,15 +109,7 @@ class Processor:
 
         The same transaction reserves the control numbers and file IDs a job usually takes.
         """
-        wall = real_now()
-        moment = {"now": self._clock.now(), "wall": wall, "stale": wall - LEASE, "worker": worker}
-        with self._database.transaction() as session:
-            row = session.connection().execute(self._claim_statement, moment).first()
-            if row is None:
-                return None
-            numbers = NumberBlocks(self._database, row.site)
-            numbers.reserve_in(session, USUAL_NUMBERS)
-        return ClaimedJob(row.id, row.site, row.batch_id, row.attempts, worker, numbers)
+        return self._queue.claim(worker, self._clock.now(), real_now(), USUAL_NUMBERS)
 
     def run_pending(self, worker: str = "inline", limit: int | None = None) -> int:
         """Process due jobs until none is left (or ``limit``); returns how many were done."""
@@ -223,23 +133,10 @@ class Processor:
             result = "lost"
         except Exception as error:
             LOG.exception("processing job %s of batch %s failed", job.job_id, job.batch_id)
-            self._fail(job, error)
+            self._queue.fail(job, error, self._clock.now())
             result = "failed"
         labels = {"site": job.site, "result": result}
         self._meter.observe("posc_sim_processing_seconds", labels, time.monotonic() - started)
-
-    def _fail(self, job: ClaimedJob, error: Exception) -> None:
-        final = job.attempts >= MAX_ATTEMPTS
-        with self._database.transaction() as session:
-            session.execute(
-                update(Job)
-                .where(Job.id == job.job_id)
-                .values(
-                    state="failed" if final else "queued",
-                    run_after=self._clock.now() + RETRY_AFTER,
-                    last_error=f"{type(error).__name__}: {error}"[:2000],
-                )
-            )
 
     # -- processing -------------------------------------------------------------------------
 
@@ -250,15 +147,15 @@ class Processor:
             job.site,
             "process",
             PROCESS_FAULTS,
-            user_id=work.user_id,
+            user_id=work.batch.user_id,
             provider_id=work.provider.provider_id,
             transaction_type=work.kind.code,
         )
         profile = SITES[job.site]
-        results = [self._examine(work.kind, profile, blob_key) for _, blob_key in work.files]
+        results = [self._examine(work.kind, profile, key) for _, key in work.batch.files]
         for report in results:
-            if report is not None and fault is not None:
-                _apply_to_report(report, fault)
+            if report is not None:
+                apply_fault(report, fault)
         outcome = self._answer(job, work, profile, results)
         if fault is not None and fault.kind == "drop_response":
             outcome.files = []
@@ -266,35 +163,21 @@ class Processor:
         self._finish(job, work, outcome, fault)
 
     def _load(self, job: ClaimedJob) -> _Work:
-        """The batch, its provider, its uploader and its files, in two queries."""
-        with self._database.reading() as session:
-            found = session.execute(_JOB_BATCH, {"batch_id": job.batch_id}).first()
-            if found is None:
-                raise LookupError(f"batch {job.batch_id} is gone")
-            batch, provider, user_id = found
-            files = session.execute(_JOB_FILES, {"batch_id": batch.id}).all()
-        files_of = [(str(name), str(key)) for name, key in files]
+        batch = self._queue.load(job)
+        provider = ProviderView(
+            batch.provider_id, batch.provider_name, batch.provider_npi, batch.provider_pk
+        )
         kind = upload_type(batch.transaction_type)
-        return _Work(batch, provider, str(user_id), kind, files_of, self._clock.now())
+        return _Work(batch, provider, kind, self._clock.now())
 
     def _examine(
         self, kind: TransactionType, profile: SiteProfile, blob_key: str
     ) -> ValidationReport | None:
         """The validation report of one uploaded file; ``None`` for a non-X12 type."""
-        if not kind.is_x12 or kind.x12_version is None:
+        if not kind.is_x12:
             return None
-        expectation = Expectation(
-            set_id=kind.code[:3],
-            version=kind.x12_version,
-            usage_indicator=profile.usage_indicator,
-            receiver_id=MASSHEALTH_ID,
-        )
-        with self._blobs.open(blob_key) as stream:
-            report = validate_structure(stream, expectation)
-        if self._settings.site(profile.code).validation == "full":
-            with self._blobs.open(blob_key) as stream:
-                report = deepen(report, stream, kind.x12_version)
-        return report
+        validation = self._settings.site(profile.code).validation
+        return examine(kind, profile, validation, self._opener(blob_key))
 
     def _answer(
         self,
@@ -308,35 +191,40 @@ class Processor:
         Numbers come from blocks reserved in their own short transactions: one lost with a
         failed job is a gap, never a repeat.
         """
-        now = work.now
-        numbers = job.numbers
-        writer = _ResponseWriter(profile, work.user_id, ControlSequences(numbers), now)
+        batch = work.batch
+        answerer = Answerer(
+            profile=profile,
+            provider=work.provider,
+            user_id=batch.user_id,
+            now=work.now,
+            numbers=job.numbers,
+            roster=self._roster,
+            claims=self._claims,
+            received_at=batch.received_at,
+            tracking_number=batch.tracking_number,
+        )
         outcome = Outcome()
-        with self._database.reading() as session:
-            for (name, key), report in zip(work.files, results, strict=True):
-                if report is None:
-                    _answer_other(outcome, work.kind, work.batch, name, now)
-                    continue
-                sender = writer.submitter(report)
-                entity = Entity("41", sender.application_id, "46", sender.application_id)
-                context = BusinessContext(
-                    session, profile, work.batch, work.provider, entity, now, numbers
-                )
-                outcome.statuses.append(report.status)
-                outcome.reports.append({"name": name, **report.as_dict()})
-                outcome.files += writer.acknowledgements(report)
-                set_id = work.kind.code[:3]
-                responses = business_responses(context, set_id, report, self._blobs, key)
-                outcome.files += writer.responses(report, responses)
-                outcome.claims += context.claims_recorded
+        for (name, key), report in zip(batch.files, results, strict=True):
+            if report is None:
+                _answer_other(outcome, work.kind, batch, name, work.now)
+                continue
+            outcome.statuses.append(report.status)
+            outcome.reports.append({"name": name, **report.as_dict()})
+            outcome.files += answerer.writer.acknowledgements(report)
+            files, context = answerer.responses(work.kind, report, self._opener(key))
+            outcome.files += files
+            outcome.claims += context.claims_recorded
         return outcome
+
+    def _opener(self, blob_key: str) -> Callable[[], IO[bytes]]:
+        return lambda: self._blobs.open(blob_key)
 
     def _finish(
         self, job: ClaimedJob, work: _Work, outcome: Outcome, fault: FiredFault | None
     ) -> None:
         """Write the response files, then record them, the claims, the status and the journal
         entry in one short transaction that ends the job."""
-        now = work.now
+        now, batch = work.now, work.batch
         delay = timedelta(seconds=self._settings.site(job.site).response_delay_seconds)
         if fault is not None and fault.kind == "delay_response":
             delay += timedelta(seconds=fault.action["seconds"])
@@ -344,46 +232,42 @@ class Processor:
         try:
             for _, data in outcome.files:
                 if fault is not None and fault.kind == "corrupt_response":
-                    data = _corrupted(data)
+                    data = corrupted(data)
                 stored.append(self._blobs.write_bytes(job.site, data))
-            file_numbers = [job.numbers.take("file_id") for _ in stored]
+            file_numbers = [job.numbers.take(FILE_ID) for _ in stored]
+            owner = FileOwner(
+                job.site,
+                batch.provider_pk,
+                batch.provider_id,
+                batch.batch_id,
+                batch.tracking_number,
+            )
             with self._database.transaction() as session:
-                session.add_all(outcome.claims)
+                claims_owner = ClaimOwner(
+                    job.site, batch.provider_pk, batch.batch_id, batch.received_at
+                )
+                record_claims(session, claims_owner, outcome.claims)
                 for (transaction_type, _), blob, number in zip(
                     outcome.files, stored, file_numbers, strict=True
                 ):
                     place_file(
                         session,
-                        work.provider,
+                        owner,
                         transaction_type,
                         blob,
                         now=now,
                         available_at=now + delay,
-                        batch=work.batch,
                         file_number=number,
                     )
-                connection = session.connection()
-                connection.execute(
-                    _BATCH_ANSWERED,
-                    {
-                        "batch_id": work.batch.id,
-                        "status": outcome.status,
-                        "report": {"files": outcome.reports},
-                    },
-                )
-                finished = connection.execute(
-                    _JOB_DONE, {"job_id": job.job_id, "worker": job.worker}
-                )
-                if not getattr(finished, "rowcount", 0):
-                    raise LostClaimError(job.job_id)
+                self._queue.finish(session, job, outcome.status, {"files": outcome.reports})
                 self._journal.record(
                     JournalEvent(
                         site=job.site,
                         operation="process",
                         outcome=outcome.status,
-                        user_id=work.user_id,
-                        provider_id=work.provider.provider_id,
-                        tracking_number=work.batch.tracking_number,
+                        user_id=batch.user_id,
+                        provider_id=batch.provider_id,
+                        tracking_number=batch.tracking_number,
                         fault_id=fault.rule_id if fault else None,
                     ),
                     session,
@@ -394,143 +278,15 @@ class Processor:
             raise
 
 
-# Every job runs these: built once, since building a statement costs more than running it.
-_JOB_BATCH = (
-    select(Batch, Provider, User.user_id)
-    .join(Provider, Provider.id == Batch.provider_pk)
-    .join(User, User.id == Batch.user_pk)
-    .where(Batch.id == bindparam("batch_id"))
-)
-_JOB_FILES = (
-    select(BatchFile.name, BatchFile.blob_key)
-    .where(BatchFile.batch_id == bindparam("batch_id"))
-    .order_by(BatchFile.position)
-)
-_BATCH_ANSWERED = update(Batch).where(Batch.id == bindparam("batch_id"))
-_JOB_DONE = (
-    update(Job)
-    .where(
-        Job.id == bindparam("job_id"),
-        Job.state == "running",
-        Job.claimed_by == bindparam("worker"),
-    )
-    .values(state="done")
-)
-
-PROCESS_FAULTS = frozenset(
-    {"reject_999", "ta1_reject", "delay_response", "drop_response", "corrupt_response"}
-)
-
-
-def _apply_to_report(report: ValidationReport, fault: FiredFault) -> None:
-    """``ta1_reject`` refuses every interchange; ``reject_999`` every transaction set."""
-    for interchange in report.interchanges:
-        if fault.kind == "ta1_reject":
-            interchange.note_code = fault.action["note_code"]
-        elif fault.kind == "reject_999":
-            for group in interchange.groups:
-                for result in group.sets:
-                    result.reject("5")
-
-
-def _corrupted(data: bytes) -> bytes:
-    """Malformed X12: cut short, with its segment terminators gone."""
-    return data[: max(len(data) // 2, 40)].replace(b"~", b"")
-
-
 def _answer_other(
-    outcome: Outcome, kind: TransactionType, batch: Batch, name: str, now: datetime
+    outcome: Outcome, kind: TransactionType, batch: JobBatch, name: str, now: datetime
 ) -> None:
     """A non-X12 upload: accepted as received, with its paired response where it has one."""
     outcome.statuses.append("accepted")
     outcome.reports.append({"name": name, "x12": False})
     if kind.response is not None:
-        outcome.files.append((kind.response, paired_response(kind, batch, name, now)))
-
-
-@dataclass
-class _ResponseWriter:
-    """Puts acknowledgements and business responses in MassHealth's outbound envelopes."""
-
-    profile: SiteProfile
-    user_id: str
-    numbers: ControlSequences
-    now: datetime
-
-    def _envelope(self, receiver: Party, functional_id: str = "", version: str = "") -> Envelope:
-        return Envelope(
-            sender=MASSHEALTH,
-            receiver=receiver,
-            usage_indicator=self.profile.usage_indicator,
-            functional_id=functional_id,
-            version=version,
-            at=self.now,
-            numbers=self.numbers.envelope_numbers(),
-        )
-
-    def submitter(self, report: ValidationReport) -> Party:
-        for interchange in report.interchanges:
-            if interchange.accepted and interchange.groups:
-                return submitter(interchange, interchange.groups[0])
-        return Party("ZZ", self.user_id, self.user_id)
-
-    def acknowledgements(self, report: ValidationReport) -> list[tuple[str, bytes]]:
-        files = []
-        ta1_parts = self._ta1s(report)
-        if ta1_parts:
-            files.append(("TA1", b"".join(ta1_parts)))
-        ack_parts = [
-            ack_999(
-                interchange,
-                self._envelope(submitter(interchange, interchange.groups[0])),
-                self.numbers.next_set,
-            )
-            for interchange in report.interchanges
-            if interchange.accepted and interchange.groups
-        ]
-        if ack_parts:
-            files.append(("999", b"".join(ack_parts)))
-        return files
-
-    def _ta1s(self, report: ValidationReport) -> list[bytes]:
-        """A TA1 for each refused interchange, and for accepted ones that asked for it."""
-        if report.unreadable_note is not None:
-            unknown = InterchangeResult(
-                "ZZ",
-                self.user_id,
-                "ZZ",
-                MASSHEALTH_ID,
-                "",
-                "",
-                "",
-                "00501",
-                self.profile.usage_indicator,
-                False,
-            )
-            unknown.refuse(report.unreadable_note)
-            return [ta1(unknown, self._envelope(Party("ZZ", self.user_id, self.user_id)))]
-        return [
-            ta1(interchange, self._envelope(submitter(interchange)))
-            for interchange in report.interchanges
-            if not interchange.accepted or interchange.acknowledgment_requested
-        ]
-
-    def responses(
-        self, report: ValidationReport, responses: list[ResponseSet]
-    ) -> list[tuple[str, bytes]]:
-        """One interchange per response type, holding every set of that type."""
-        receiver = self.submitter(report)
-        files = []
-        for transaction_type, group in itertools.groupby(
-            responses, key=lambda response: response.transaction_type
-        ):
-            sets = list(group)
-            envelope = self._envelope(receiver, sets[0].functional_id, sets[0].version)
-            written = [
-                transaction_set(r.set_id, self.numbers.next_set(), r.version, r.body) for r in sets
-            ]
-            files.append((transaction_type, write_interchange(envelope, written)))
-        return files
+        paired = paired_response(kind, batch.tracking_number, batch.received_at, name, now)
+        outcome.files.append((kind.response, paired))
 
 
 class BackgroundWorker:
@@ -559,3 +315,17 @@ class BackgroundWorker:
                 LOG.exception("the job loop hit an error; it goes on")
             self._processor.wake.wait(self._poll)
             self._processor.wake.clear()
+
+
+def paired_response(
+    kind: TransactionType, tracking_number: str, received_at: datetime, name: str, now: datetime
+) -> bytes:
+    """The response file a non-X12 upload earns (MMQ Summary Response and the like)."""
+    title = download_type(kind.response or "").description
+    lines = [
+        f"{title.upper()}|{tracking_number}|{now:%Y%m%d%H%M%S}",
+        f"FILE|{name}|RECEIVED|{received_at:%Y%m%d%H%M%S}",
+        "STATUS|ACCEPTED|0 ERRORS",
+        "TRAILER|3",
+    ]
+    return ("\r\n".join(lines) + "\r\n").encode()
