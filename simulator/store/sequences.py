@@ -12,9 +12,11 @@ statement, so a job pays one or two round trips instead of one per number.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
-from sqlalchemy import Update, bindparam, case, insert, update
+from sqlalchemy import Insert, Update, bindparam, case, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from simulator.store.database import Database
@@ -45,18 +47,30 @@ def next_value(session: Session, site: str, name: str) -> int:
 def reserve(session: Session, site: str, sizes: Mapping[str, int]) -> dict[str, int]:
     """Add ``sizes[name]`` to each counter at once; each counter's first reserved value.
 
-    The values ``first .. first + size - 1`` of each counter are the caller's alone.
+    The values ``first .. first + size - 1`` of each counter are the caller's alone. A counter
+    used for the first time is created at zero first; two transactions creating it at once
+    (two hosts, or two workers on PostgreSQL) both go on, since the second insert waits for
+    the first and then does nothing.
     """
+    firsts = _add(session, site, sizes)
+    missing = {name: size for name, size in sizes.items() if name not in firsts}
+    if missing:
+        session.execute(_created_counters(session, site, missing))
+        firsts.update(_add(session, site, missing))
+    return firsts
+
+
+def _add(session: Session, site: str, sizes: Mapping[str, int]) -> dict[str, int]:
     statement = _reservation(tuple(sorted(sizes.items())))
     rows = session.connection().execute(statement, {"counter_site": site})
-    firsts = {name: int(last) - sizes[name] + 1 for name, last in rows}
-    missing = [name for name in sizes if name not in firsts]
-    if missing:
-        session.execute(
-            insert(Sequence), [{"site": site, "name": n, "value": sizes[n]} for n in missing]
-        )
-        firsts.update(dict.fromkeys(missing, 1))
-    return firsts
+    return {name: int(last) - sizes[name] + 1 for name, last in rows}
+
+
+def _created_counters(session: Session, site: str, names: Iterable[str]) -> Insert:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    rows = [{"site": site, "name": name, "value": 0} for name in names]
+    return insert(Sequence).values(rows).on_conflict_do_nothing()
 
 
 @functools.lru_cache(maxsize=64)
