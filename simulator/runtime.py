@@ -46,7 +46,7 @@ class Runtime:
 
     @classmethod
     def open(cls, settings: Settings) -> Runtime:
-        database = Database(settings.resolved_database_url)
+        database = Database(settings.resolved_database_url, settings.threads)
         # Beside the SQLite file, which every process using it can see. Other databases may be
         # shared by several hosts, which a file cannot tell: there nothing is kept.
         marker = ChangeMarker(Path(f"{database.file}.state-changed")) if database.file else None

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 try:
@@ -29,16 +29,37 @@ except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# What a request may hold at once: its write transaction, and a read of the clock or the
+# fault rules made inside it on a connection of its own.
+CONNECTIONS_PER_THREAD = 3
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine for ``url``; SQLite gets WAL, a busy timeout and explicit BEGINs."""
+def make_engine(url: str, threads: int = 4) -> Engine:
+    """Create an engine for ``url``; SQLite gets WAL, a busy timeout and explicit BEGINs.
+
+    A server database keeps one connection per serving thread and opens more while requests
+    need them; if the pool held fewer than every thread may need together, threads holding one
+    connection would wait for a second until the pool's timeout. A bare ``postgresql://`` URL
+    means psycopg 3 (the ``postgres`` extra), not SQLAlchemy's default psycopg2.
+    """
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(
+            _with_driver(url),
+            pool_pre_ping=True,
+            pool_size=threads,
+            max_overflow=threads * (CONNECTIONS_PER_THREAD - 1),
+        )
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
     event.listen(engine, "connect", _configure_sqlite_connection)
     event.listen(engine, "begin", _begin_sqlite_transaction)
     return engine
+
+
+def _with_driver(url: str) -> URL:
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+psycopg")
+    return parsed
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
@@ -118,9 +139,10 @@ def sqlite_file(engine: Engine) -> Path | None:
 class Database:
     """Owns the engine and hands out sessions for one unit of work."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, threads: int = 4) -> None:
+        """``threads``: how many threads of this process may use the database at once."""
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, threads)
         self._reader = sessionmaker(bind=self.engine, expire_on_commit=False)
         self._writer_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         self._writer = sessionmaker(bind=self._writer_engine, expire_on_commit=False)
