@@ -28,6 +28,10 @@ from simulator.store.members import Roster
 from simulator.store.migrate import upgrade
 from simulator.store.models import ServerState
 
+# Held while a host makes the server state or seeds a site, so hosts starting together on one
+# database do it once.
+SETUP_LOCK = "posc-sim setup"
+
 
 @dataclass
 class Runtime:
@@ -84,7 +88,7 @@ class Runtime:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.settings.blob_dir.mkdir(parents=True, exist_ok=True)
         upgrade(self.database.engine)
-        with self.database.transaction() as session:
+        with self.database.exclusive(SETUP_LOCK) as session:
             if session.get(ServerState, SERVER_STATE_ID) is None:
                 session.add(
                     ServerState(
