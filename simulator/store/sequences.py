@@ -17,9 +17,8 @@ from collections.abc import Iterable, Mapping
 from sqlalchemy import Insert, Update, bindparam, case, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
 
-from simulator.store.database import Database
+from simulator.store.database import Database, Executor, connection_of
 from simulator.store.models import Sequence
 
 MAX_BLOCK = 1024
@@ -34,17 +33,17 @@ _NEXT_VALUE = (
 )
 
 
-def next_value(session: Session, site: str, name: str) -> int:
+def next_value(session: Executor, site: str, name: str) -> int:
     """The counter's next value; numbers taken this way are consecutive."""
     value = (
-        session.connection()
+        connection_of(session)
         .execute(_NEXT_VALUE, {"counter_site": site, "counter": name})
         .scalar_one_or_none()
     )
     return int(value) if value is not None else reserve(session, site, {name: 1})[name]
 
 
-def reserve(session: Session, site: str, sizes: Mapping[str, int]) -> dict[str, int]:
+def reserve(session: Executor, site: str, sizes: Mapping[str, int]) -> dict[str, int]:
     """Add ``sizes[name]`` to each counter at once; each counter's first reserved value.
 
     The values ``first .. first + size - 1`` of each counter are the caller's alone. A counter
@@ -55,19 +54,19 @@ def reserve(session: Session, site: str, sizes: Mapping[str, int]) -> dict[str, 
     firsts = _add(session, site, sizes)
     missing = {name: size for name, size in sizes.items() if name not in firsts}
     if missing:
-        session.execute(_created_counters(session, site, missing))
+        connection_of(session).execute(_created_counters(session, site, missing))
         firsts.update(_add(session, site, missing))
     return firsts
 
 
-def _add(session: Session, site: str, sizes: Mapping[str, int]) -> dict[str, int]:
+def _add(session: Executor, site: str, sizes: Mapping[str, int]) -> dict[str, int]:
     statement = _reservation(tuple(sorted(sizes.items())))
-    rows = session.connection().execute(statement, {"counter_site": site})
+    rows = connection_of(session).execute(statement, {"counter_site": site})
     return {name: int(last) - sizes[name] + 1 for name, last in rows}
 
 
-def _created_counters(session: Session, site: str, names: Iterable[str]) -> Insert:
-    dialect = session.get_bind().dialect.name
+def _created_counters(session: Executor, site: str, names: Iterable[str]) -> Insert:
+    dialect = connection_of(session).dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     rows = [{"site": site, "name": name, "value": 0} for name in names]
     return insert(Sequence).values(rows).on_conflict_do_nothing()
@@ -100,7 +99,7 @@ class NumberBlocks:
         self._end: dict[str, int] = {}
         self._size: dict[str, int] = {}
 
-    def reserve_in(self, session: Session, sizes: Mapping[str, int]) -> None:
+    def reserve_in(self, session: Executor, sizes: Mapping[str, int]) -> None:
         """Reserve blocks in the caller's write transaction (which must then commit)."""
         self._keep(sizes, reserve(session, self._site, sizes))
 
