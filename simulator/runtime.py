@@ -23,6 +23,7 @@ from simulator.settings import Settings
 from simulator.store.blobs import BlobStore
 from simulator.store.claims import ClaimBook
 from simulator.store.database import Database
+from simulator.store.database_blobs import DatabaseBlobStore
 from simulator.store.marker import ChangeMarker
 from simulator.store.members import Roster
 from simulator.store.migrate import upgrade
@@ -56,7 +57,7 @@ class Runtime:
         marker = ChangeMarker(Path(f"{database.file}.state-changed")) if database.file else None
         clock = Clock(database, marker=marker)
         hasher = SecretHasher(settings.password_hash_method)
-        blobs = BlobStore(settings.blob_dir, sync=settings.sync_files)
+        blobs = _blob_store(settings, database)
         faults = FaultService(database, clock, marker)
         journal = Journal(
             database,
@@ -107,3 +108,11 @@ class Runtime:
 
     def close(self) -> None:
         self.database.dispose()
+
+
+def _blob_store(settings: Settings, database: Database) -> BlobStore:
+    """Files in the data directory with SQLite; in the database itself with PostgreSQL, where
+    several hosts share one database and each must reach every file."""
+    if database.engine.dialect.name == "postgresql":
+        return DatabaseBlobStore(database, settings.blob_dir)
+    return BlobStore(settings.blob_dir, sync=settings.sync_files)
