@@ -164,6 +164,8 @@ class Settings:
     journal_enabled: bool = True
     journal_max_entries: int = 100_000
     sync_files: bool = False
+    # A job claimed by a process that died (a host killed mid-job) is taken again after this.
+    job_lease_seconds: int = 120
     fault_rules: tuple[dict[str, Any], ...] = ()
     sites: Mapping[str, SiteSettings] = field(
         default_factory=lambda: {code: SiteSettings() for code in SITE_CODES}
@@ -198,6 +200,7 @@ SERVER_PARSERS: dict[str, Parser] = {
     "journal_enabled": _flag,
     "journal_max_entries": _whole_number(1, 100_000_000),
     "sync_files": _flag,
+    "job_lease_seconds": _whole_number(1, 86_400),
     "fault_rules": _fault_tables,
 }
 

@@ -94,7 +94,7 @@ class Processor:
         self._faults = faults
         self._journal = journal
         self.wake = threading.Event()
-        self._queue = JobQueue(database)
+        self._queue = JobQueue(database, timedelta(seconds=settings.job_lease_seconds))
         self._roster = Roster(database)
         self._claims = ClaimBook(database)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -10,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 import requests
 from sqlalchemy import text
@@ -176,3 +179,56 @@ def test_faults_clock_lockout_and_reset_made_on_one_host_hold_on_all(
         assert control(server, "GET", "/users?site=test").json()["users"] == []
         gone = requests.get(f"{server.test_url}/api/v1/me", auth=user, timeout=30)
         assert gone.status_code == 401
+
+
+def kill_host(server: SimulatorServer) -> None:
+    """kill -9 of the server and its workers at once, in the middle of their uploads and jobs:
+    a host gone, not a stop (an orphaned worker would otherwise finish its job)."""
+    host = psutil.Process(server.process.pid)
+    for process in [host, *host.children(recursive=True)]:
+        os.kill(process.pid, signal.SIGKILL)
+    server.process.wait()
+
+
+def test_a_host_killed_during_uploads_leaves_no_accepted_upload_without_its_999(
+    empty_database: str, tmp_path: Path
+) -> None:
+    env = {"POSC_SIM_DATABASE_URL": empty_database, "POSC_SIM_JOB_LEASE_SECONDS": "5"}
+    servers = [
+        start_server(tmp_path / f"host-{number}", "--workers", "1", env=env)
+        for number in range(HOSTS)
+    ]
+    doomed, survivors = servers[0], servers[1:]
+    try:
+        user = add_user(survivors[0], "test", "KILL01")
+        accepted: list[str] = []
+
+        def upload_to(number: int) -> None:
+            try:
+                answer = send(servers[number % HOSTS], user, claim_file(number))
+            except requests.ConnectionError:
+                return  # the killed host: refused, so nothing was promised
+            if answer.status_code == 201:
+                accepted.append(answer.json()["tracking_number"])
+
+        with ThreadPoolExecutor(12) as pool:
+            for number in range(120):
+                if number == 40:
+                    kill_host(doomed)
+                pool.submit(upload_to, number)
+        assert len(accepted) >= 80  # the survivors went on
+        assert len(set(accepted)) == len(accepted)
+
+        def all_answered() -> bool:
+            return all(
+                status(survivors[i % 2], user, tn)["status"] in DONE
+                for i, tn in enumerate(accepted)
+            )
+
+        wait_until(all_answered)
+        for index, tracking_number in enumerate(accepted):
+            files = status(survivors[index % 2], user, tracking_number)["response_files"]
+            assert any(f["transaction_type"] == "999" for f in files), tracking_number
+    finally:
+        for server in servers:
+            server.stop()
