@@ -10,6 +10,8 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.exc import OperationalError
+
 from simulator.clock import SERVER_STATE_ID, Clock
 from simulator.faults.service import FaultService
 from simulator.portal.access import AccountService
@@ -19,7 +21,7 @@ from simulator.portal.journal import Journal
 from simulator.portal.passwords import SecretHasher
 from simulator.portal.processing import Processor
 from simulator.portal.realtime import RealtimeService
-from simulator.settings import Settings
+from simulator.settings import Settings, SettingsError
 from simulator.store.blobs import BlobStore
 from simulator.store.claims import ClaimBook
 from simulator.store.database import Database
@@ -88,7 +90,10 @@ class Runtime:
         """Create the data directory, apply migrations and make the server-state row."""
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.settings.blob_dir.mkdir(parents=True, exist_ok=True)
-        upgrade(self.database.engine)
+        try:
+            upgrade(self.database.engine)
+        except OperationalError as error:  # unreachable server, wrong password, no database
+            raise SettingsError(_unusable_database(self.database, error)) from None
         with self.database.exclusive(SETUP_LOCK) as session:
             if session.get(ServerState, SERVER_STATE_ID) is None:
                 session.add(
@@ -116,3 +121,10 @@ def _blob_store(settings: Settings, database: Database) -> BlobStore:
     if database.engine.dialect.name == "postgresql":
         return DatabaseBlobStore(database, settings.blob_dir)
     return BlobStore(settings.blob_dir, sync=settings.sync_files)
+
+
+def _unusable_database(database: Database, error: OperationalError) -> str:
+    """One line naming the key, the database (without its password) and the driver's reason."""
+    where = database.engine.url.render_as_string(hide_password=True)
+    reason = str(error.orig or error).strip().splitlines()[0]
+    return f"database_url: cannot use {where}: {reason}"
