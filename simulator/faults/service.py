@@ -171,7 +171,7 @@ class FaultService:
         return self._marker.kept(RULES_KEY, self._query_any_rules)
 
     def _query_any_rules(self) -> bool:
-        with self._database.engine.connect() as connection:
+        with self._database.glance() as connection:
             return connection.execute(select(FaultRule.id).limit(1)).first() is not None
 
     @staticmethod

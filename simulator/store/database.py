@@ -170,6 +170,11 @@ class Database:
         self.engine = make_engine(url, threads)
         self._reader = sessionmaker(bind=self.engine, expire_on_commit=False)
         self._writer_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        self._glancer = (
+            self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            if self.engine.dialect.name == "postgresql"
+            else self.engine
+        )
         self._writer = sessionmaker(bind=self._writer_engine, expire_on_commit=False)
         self.file = sqlite_file(self.engine)
         self._gate = (
@@ -209,6 +214,18 @@ class Database:
     def connected(self) -> Iterator[Connection]:
         """A connection for Core reads, about half the cost of a session: for hot paths."""
         with self.engine.connect() as connection:
+            yield connection
+
+    @contextmanager
+    def glance(self) -> Iterator[Connection]:
+        """A connection for one single-statement read, with no transaction around it.
+
+        Every request reads the clock's state and whether any fault rule exists. Where no
+        marker file can say these have not changed (PostgreSQL, shared by several hosts), they
+        are read again each request; without ``BEGIN`` and ``ROLLBACK`` each read is one round
+        trip to the server instead of three.
+        """
+        with self._glancer.connect() as connection:
             yield connection
 
     @contextmanager
