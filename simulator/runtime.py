@@ -14,16 +14,18 @@ from sqlalchemy.exc import OperationalError
 
 from simulator.clock import SERVER_STATE_ID, Clock
 from simulator.faults.service import FaultService
+from simulator.hashing import SecretHasher
+from simulator.meter import Meter
 from simulator.portal.access import AccountService
 from simulator.portal.batches import BatchService
 from simulator.portal.files import FileService
 from simulator.portal.journal import Journal
-from simulator.portal.passwords import SecretHasher
 from simulator.portal.processing import Processor
 from simulator.portal.realtime import RealtimeService
 from simulator.settings import Settings, SettingsError
 from simulator.store.blobs import BlobStore
 from simulator.store.claims import ClaimBook
+from simulator.store.counters import CounterStore
 from simulator.store.database import Database
 from simulator.store.database_blobs import DatabaseBlobStore
 from simulator.store.marker import ChangeMarker
@@ -47,6 +49,7 @@ class Runtime:
     batches: BatchService
     files: FileService
     journal: Journal
+    meter: Meter
     processor: Processor
     realtime: RealtimeService
     faults: FaultService
@@ -61,13 +64,15 @@ class Runtime:
         hasher = SecretHasher(settings.password_hash_method)
         blobs = _blob_store(settings, database)
         faults = FaultService(database, clock, marker)
+        meter = Meter(CounterStore(database))
         journal = Journal(
             database,
             clock,
+            meter,
             enabled=settings.journal_enabled,
             max_entries=settings.journal_max_entries,
         )
-        processor = Processor(database, clock, blobs, settings, faults, journal)
+        processor = Processor(database, clock, blobs, settings, faults, journal, meter)
         batches = BatchService(database, clock, blobs, settings.site, faults, processor.wake.set)
         return cls(
             settings=settings,
@@ -79,6 +84,7 @@ class Runtime:
             batches=batches,
             files=FileService(database, clock, blobs, settings.site),
             journal=journal,
+            meter=meter,
             processor=processor,
             realtime=RealtimeService(
                 database, clock, settings.site, faults, Roster(database), ClaimBook(database)
@@ -112,6 +118,7 @@ class Runtime:
             return state.secret_key
 
     def close(self) -> None:
+        self.meter.close()
         self.database.dispose()
 
 
