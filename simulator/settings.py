@@ -18,11 +18,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from simulator.faults.rules import FaultRuleError, parse_rule
 from simulator.sites import SITE_CODES
+from simulator.store.database import with_driver
 
 ENV_PREFIX = "POSC_SIM_"
 
@@ -104,7 +104,7 @@ def _database_url(raw: Any) -> str | None:
     if value is None:
         return None
     try:
-        url = make_url(value)
+        url = with_driver(value)
         dialect = url.get_dialect()
     except NoSuchModuleError:  # a kind of ArgumentError: first
         raise ValueError(f"no SQLAlchemy dialect is installed for {url.drivername!r}") from None

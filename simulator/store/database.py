@@ -52,12 +52,11 @@ def make_engine(url: str, threads: int = 4) -> Engine:
 
     A server database keeps one connection per serving thread and opens more while requests
     need them; if the pool held fewer than every thread may need together, threads holding one
-    connection would wait for a second until the pool's timeout. A bare ``postgresql://`` URL
-    means psycopg 3 (the ``postgres`` extra), not SQLAlchemy's default psycopg2.
+    connection would wait for a second until the pool's timeout.
     """
     if not url.startswith("sqlite"):
         return create_engine(
-            _with_driver(url),
+            with_driver(url),
             pool_pre_ping=True,
             pool_size=threads,
             max_overflow=threads * (CONNECTIONS_PER_THREAD - 1),
@@ -68,7 +67,9 @@ def make_engine(url: str, threads: int = 4) -> Engine:
     return engine
 
 
-def _with_driver(url: str) -> URL:
+def with_driver(url: str) -> URL:
+    """``url`` with the driver the simulator installs (psycopg 3, the ``postgres`` extra) for a
+    bare ``postgresql://``, which SQLAlchemy would otherwise take as psycopg2."""
     parsed = make_url(url)
     if parsed.drivername in ("postgresql", "postgres"):
         return parsed.set(drivername="postgresql+psycopg")
