@@ -144,3 +144,5 @@ def test_a_database_url_is_checked_for_its_dialect_and_driver_without_echoing_it
         assert str(caught.value).startswith(f"database_url: {problem}")
         assert url not in str(caught.value)
     assert load_settings(environ={"POSC_SIM_DATABASE_URL": "sqlite://"}).database_url == "sqlite://"
+    bare = "postgresql://u:pw@h/db"  # means psycopg 3, which the postgres extra installs
+    assert load_settings(environ={"POSC_SIM_DATABASE_URL": bare}).database_url == bare
