@@ -259,6 +259,25 @@ class BatchService:
             files = files_of_batch(connection, batch.id, tracking_number, self._clock.now())
             return BatchStatus(tracking_number, batch.status, tuple(files))
 
+    def submission(self, account: AccountView, provider_id: str, file_name: str) -> BatchStatus:
+        """The provider's newest upload holding a file of that name, with its response files.
+
+        A CORE submission's file is named after its PayloadID, which is how a client asks for
+        its acknowledgment later. Another provider's or another site's uploads are not found.
+        """
+        provider = account.provider(provider_id)
+        with self._database.connected() as connection:
+            batch = connection.execute(
+                _NAMED_SUBMISSION,
+                {"site": account.site, "provider_pk": provider.pk, "name": file_name},
+            ).first()
+            if batch is None:
+                raise NotFoundError(
+                    f"Provider {provider_id} has no submission {file_name!r} on this site."
+                )
+            files = files_of_batch(connection, batch.id, batch.tracking_number, self._clock.now())
+            return BatchStatus(batch.tracking_number, batch.status, tuple(files))
+
 
 # Built once, since building a statement costs more than running it: every upload adds a
 # batch, its files and its job, and clients poll the status of their uploads often.
@@ -281,6 +300,18 @@ BATCH_STATUS = select(Batch.id, Batch.status).where(
     Batch.site == bindparam("site"),
     Batch.tracking_number == bindparam("tracking_number"),
     Batch.provider_pk.in_(bindparam("providers", expanding=True)),
+)
+
+_NAMED_SUBMISSION = (
+    select(Batch.id, Batch.tracking_number, Batch.status)
+    .join(BatchFile, BatchFile.batch_id == Batch.id)
+    .where(
+        Batch.site == bindparam("site"),
+        Batch.provider_pk == bindparam("provider_pk"),
+        BatchFile.name == bindparam("name"),
+    )
+    .order_by(Batch.id.desc())
+    .limit(1)
 )
 
 

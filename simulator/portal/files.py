@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import IO, Protocol
@@ -201,22 +201,37 @@ class FileService:
             )
         return statement
 
-    def download(self, account: AccountView, file_id: str) -> tuple[FileView, IO[bytes]]:
-        """Open a file of one of the account's providers and mark it downloaded now."""
+    def download(
+        self,
+        account: AccountView,
+        file_id: str,
+        provider_id: str | None = None,
+        transaction_types: Collection[str] | None = None,
+    ) -> tuple[FileView, IO[bytes]]:
+        """Open a file of one of the account's providers and mark it downloaded now.
+
+        ``provider_id`` narrows the search to that provider's files, ``transaction_types`` to
+        files of those types: a file outside them is not found, and not marked.
+        """
         now = self._clock.now()
         allowed = [provider.provider_id for provider in account.providers]
+        if provider_id is not None:
+            allowed = [account.provider(provider_id).provider_id]
+        statement = (
+            select(ResponseFile, Batch.tracking_number)
+            .join(Provider, Provider.id == ResponseFile.provider_pk)
+            .outerjoin(Batch, Batch.id == ResponseFile.batch_id)
+            .where(
+                ResponseFile.site == account.site,
+                ResponseFile.file_id == file_id,
+                ResponseFile.available_at <= now,
+                Provider.provider_id.in_(allowed),
+            )
+        )
+        if transaction_types is not None:
+            statement = statement.where(ResponseFile.transaction_type.in_(transaction_types))
         with self._database.transaction() as session:
-            found = session.execute(
-                select(ResponseFile, Batch.tracking_number)
-                .join(Provider, Provider.id == ResponseFile.provider_pk)
-                .outerjoin(Batch, Batch.id == ResponseFile.batch_id)
-                .where(
-                    ResponseFile.site == account.site,
-                    ResponseFile.file_id == file_id,
-                    ResponseFile.available_at <= now,
-                    Provider.provider_id.in_(allowed),
-                )
-            ).first()
+            found = session.execute(statement).first()
             if found is None:
                 raise NotFoundError(f"There is no file {file_id!r} for your providers.")
             record, tracking = found
@@ -228,6 +243,11 @@ class FileService:
             session.refresh(record)
             view = _view(record, tracking)
         return view, self._blobs.open(view.blob_key)
+
+    def keep_acknowledgment(self, account: AccountView, provider_id: str, content: bytes) -> str:
+        """Keep a submitter's 999 for a file it retrieved, in the site's file store; its key."""
+        account.provider(provider_id)
+        return self._blobs.write_bytes(account.site, content).key
 
 
 _BATCH_FILES = (
