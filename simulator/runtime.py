@@ -18,10 +18,13 @@ from simulator.portal.files import FileService
 from simulator.portal.journal import Journal
 from simulator.portal.passwords import SecretHasher
 from simulator.portal.processing import Processor
+from simulator.portal.realtime import RealtimeService
 from simulator.settings import Settings
 from simulator.store.blobs import BlobStore
+from simulator.store.claims import ClaimBook
 from simulator.store.database import Database
 from simulator.store.marker import ChangeMarker
+from simulator.store.members import Roster
 from simulator.store.migrate import upgrade
 from simulator.store.models import ServerState
 
@@ -38,6 +41,7 @@ class Runtime:
     files: FileService
     journal: Journal
     processor: Processor
+    realtime: RealtimeService
     faults: FaultService
 
     @classmethod
@@ -69,6 +73,9 @@ class Runtime:
             files=FileService(database, clock, blobs, settings.site),
             journal=journal,
             processor=processor,
+            realtime=RealtimeService(
+                database, clock, settings.site, faults, Roster(database), ClaimBook(database)
+            ),
             faults=faults,
         )
 

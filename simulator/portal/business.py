@@ -25,16 +25,14 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import IO, Any, Protocol
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
-
+from simulator.portal.access import ProviderView
 from simulator.portal.transactions import TransactionType, download_type
 from simulator.sites import SiteProfile
-from simulator.store.blobs import BlobStore
-from simulator.store.models import Batch, Claim, Member, Provider
-from simulator.store.sequences import NumberBlocks
+from simulator.store.claims import REFERENCES, ClaimRecord, NewClaim
+from simulator.store.members import MemberRecord
+from simulator.x12.outbound import NumberSource, ResponseSet
 from simulator.x12.report import ValidationReport
 from simulator.x12.requests import (
     ClaimRequest,
@@ -66,17 +64,6 @@ LOOKUP_CHUNK = 500  # claims whose members are read in one query
 PENDED_UNITS = 20
 
 
-@dataclass(frozen=True)
-class ResponseSet:
-    """A business response transaction set, ready for an envelope."""
-
-    transaction_type: str
-    set_id: str
-    version: str
-    functional_id: str
-    body: list[Segment]
-
-
 @dataclass
 class _Reference:
     """Picks the BHT03 of a set out of its segments as they stream past."""
@@ -90,19 +77,42 @@ class _Reference:
             yield segment
 
 
+class MemberLookup(Protocol):
+    """The site's member roster: those of the IDs asked for that are on it."""
+
+    def members(self, site: str, member_ids: Sequence[str]) -> Iterable[MemberRecord]: ...
+
+
+class ClaimLookup(Protocol):
+    """The provider's newest recorded claim whose ``reference`` (1K or EJ) is ``value``."""
+
+    def latest(
+        self, site: str, provider_pk: int, reference: str, value: str
+    ) -> ClaimRecord | None: ...
+
+
 @dataclass
 class BusinessContext:
-    session: Session
+    """What the rules know while answering one file or one real-time request.
+
+    No rows, sessions or stored files: the provider as the account sees it, the moment, a
+    source of numbers, and look-ups of the roster and the recorded claims. A real-time
+    request has no tracking number; ``received_at`` is then the moment it came.
+    """
+
     profile: SiteProfile
-    batch: Batch
-    provider: Provider
+    provider: ProviderView
     submitter: Entity
     now: datetime
-    numbers: NumberBlocks
-    claims_recorded: list[Claim] = field(default_factory=list)
-    members: dict[str, Member | None] = field(default_factory=dict)
+    numbers: NumberSource
+    roster: MemberLookup
+    claims: ClaimLookup
+    received_at: datetime
+    tracking_number: str = ""
+    claims_recorded: list[NewClaim] = field(default_factory=list)
+    members: dict[str, MemberRecord | None] = field(default_factory=dict)
 
-    def member(self, member_id: str) -> Member | None:
+    def member(self, member_id: str) -> MemberRecord | None:
         """The member on the site's roster, from those :meth:`look_up` read, or the database."""
         if member_id not in self.members:
             self.look_up([member_id])
@@ -117,19 +127,25 @@ class BusinessContext:
         self.members.update(dict.fromkeys(wanted))
         for start in range(0, len(wanted), LOOKUP_CHUNK):
             chunk = wanted[start : start + LOOKUP_CHUNK]
-            found = self.session.scalars(_MEMBERS, {"site": self.profile.code, "member_ids": chunk})
+            found = self.roster.members(self.profile.code, chunk)
             self.members.update((member.member_id, member) for member in found)
 
 
 def business_responses(
-    context: BusinessContext, set_id: str, report: ValidationReport, blobs: BlobStore, key: str
+    context: BusinessContext,
+    set_id: str,
+    report: ValidationReport,
+    content: Callable[[], IO[bytes]],
 ) -> list[ResponseSet]:
-    """The response sets for every accepted transaction set of one uploaded file."""
+    """The response sets for every accepted transaction set of one file.
+
+    ``content`` opens the file again (the checks read it once already).
+    """
     wanted = {result.first_segment for result in report.accepted_sets()}
     if not wanted or set_id not in RESPONDERS:
         return []
     responses: list[ResponseSet] = []
-    with blobs.open(key) as stream:
+    with content() as stream:
         for _, pairs in itertools.groupby(set_segments(stream, wanted), key=lambda pair: pair[0]):
             reference = _Reference()
             segments = reference.watch(segment for _, segment in pairs)
@@ -158,12 +174,6 @@ def _coverage(context: BusinessContext, inquiry: Inquiry) -> Coverage:
         birth_date=member.birth_date,
         gender=member.gender,
     )
-
-
-_MEMBERS = select(Member).where(  # built once: every claim file and inquiry looks members up
-    Member.site == bindparam("site"),
-    Member.member_id.in_(bindparam("member_ids", expanding=True)),
-)
 
 
 def _looked_up(context: BusinessContext, claims: Iterable[ClaimRequest]) -> Iterator[ClaimRequest]:
@@ -200,14 +210,14 @@ def _claims(
                 reference.value,
                 context.submitter,
                 acknowledgments,
-                context.batch.received_at,
+                context.received_at,
                 context.now,
             ),
         )
     ]
     if payments:
         payee = Entity("PE", context.provider.name, "XX", context.provider.npi)
-        trace = f"{context.batch.tracking_number}{len(responses)}"
+        trace = f"{context.tracking_number}{len(responses)}"
         responses.append(
             ResponseSet(
                 "835",
@@ -220,7 +230,7 @@ def _claims(
     return responses
 
 
-def _adjudicate(claim: ClaimRequest, member: Member, number: str) -> Payment | None:
+def _adjudicate(claim: ClaimRequest, member: MemberRecord, number: str) -> Payment | None:
     """Paid, denied, or ``None`` for a claim that pends."""
     if member.member_id == PENDING_MEMBER:
         return None
@@ -238,24 +248,20 @@ def _record(
     claim: ClaimRequest,
     number: str,
     payment: Payment | None,
-    member: Member,
+    member: MemberRecord,
 ) -> None:
     if payment is None:
         status = "pended" if context.profile.pays_claims else "accepted"
     else:
         status = "denied" if payment.denied else "paid"
-    record = Claim(
-        site=context.profile.code,
+    record = NewClaim(
         claim_number=number,
-        provider_pk=context.provider.id,
-        batch_id=context.batch.id,
         patient_control_number=claim.patient_control_number[:38],
         member_id=member.member_id,
         charge=claim.charge,
         paid=payment.paid if payment else Decimal(0),
         service_date=claim.service_date,
         status=status,
-        received_at=context.batch.received_at,
     )
     context.claims_recorded.append(record)
 
@@ -269,16 +275,13 @@ CLAIM_STATUSES = {
 
 
 def _claim_status(context: BusinessContext, inquiry: Inquiry) -> ClaimStatus:
-    query = select(Claim).where(
-        Claim.site == context.profile.code, Claim.provider_pk == context.provider.id
-    )
-    if "1K" in inquiry.references:
-        query = query.where(Claim.claim_number == inquiry.references["1K"])
-    elif "EJ" in inquiry.references:
-        query = query.where(Claim.patient_control_number == inquiry.references["EJ"])
-    else:
+    """By payer claim number (REF*1K) if the inquiry gives one, else patient control number."""
+    reference = next((name for name in REFERENCES if name in inquiry.references), None)
+    if reference is None:
         return ClaimStatus("A4", "35", inquiry.amount)
-    claim = context.session.scalars(query.order_by(Claim.id.desc())).first()
+    claim = context.claims.latest(
+        context.profile.code, context.provider.pk, reference, inquiry.references[reference]
+    )
     if claim is None:
         return ClaimStatus("A4", "35", inquiry.amount)
     category, status = CLAIM_STATUSES[claim.status]
@@ -333,12 +336,14 @@ RESPONDERS: dict[str, Responder] = {
 }
 
 
-def paired_response(kind: TransactionType, batch: Batch, name: str, now: datetime) -> bytes:
+def paired_response(
+    kind: TransactionType, tracking_number: str, received_at: datetime, name: str, now: datetime
+) -> bytes:
     """The response file a non-X12 upload earns (MMQ Summary Response and the like)."""
     title = download_type(kind.response or "").description
     lines = [
-        f"{title.upper()}|{batch.tracking_number}|{now:%Y%m%d%H%M%S}",
-        f"FILE|{name}|RECEIVED|{batch.received_at:%Y%m%d%H%M%S}",
+        f"{title.upper()}|{tracking_number}|{now:%Y%m%d%H%M%S}",
+        f"FILE|{name}|RECEIVED|{received_at:%Y%m%d%H%M%S}",
         "STATUS|ACCEPTED|0 ERRORS",
         "TRAILER|3",
     ]

@@ -9,48 +9,36 @@ simulated clock.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import Update, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from simulator.clock import Clock, real_now
 from simulator.faults.service import FaultService, FiredFault, fired_rule
-from simulator.portal.business import (
-    BusinessContext,
-    ResponseSet,
-    business_responses,
-    paired_response,
-)
+from simulator.portal.access import ProviderView
+from simulator.portal.answering import Answerer, apply_fault, corrupted, examine
+from simulator.portal.business import paired_response
 from simulator.portal.files import place_file
 from simulator.portal.journal import Journal, JournalEvent
 from simulator.portal.transactions import TransactionType, upload_type
 from simulator.settings import Settings
 from simulator.sites import SITES, SiteProfile
 from simulator.store.blobs import BlobStore, StoredBlob
+from simulator.store.claims import ClaimBook, ClaimOwner, NewClaim, record_claims
 from simulator.store.database import Database
-from simulator.store.models import Batch, BatchFile, Claim, Job, Provider, User
+from simulator.store.members import Roster
+from simulator.store.models import Batch, BatchFile, Job, Provider, User
 from simulator.store.sequences import NumberBlocks, reserve
 from simulator.work import unit_of_work
-from simulator.x12.acks import ack_999, submitter, ta1
-from simulator.x12.deep import deepen
-from simulator.x12.report import InterchangeResult, ValidationReport
-from simulator.x12.requests import Entity
-from simulator.x12.validate import Expectation, validate_structure
-from simulator.x12.writer import (
-    MASSHEALTH,
-    MASSHEALTH_ID,
-    ControlNumbers,
-    Envelope,
-    Party,
-    transaction_set,
-    write_interchange,
-)
+from simulator.x12.outbound import OutboundFile
+from simulator.x12.report import ValidationReport
+from simulator.x12.writer import ControlNumbers
 
 LOG = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
@@ -117,8 +105,8 @@ class _Work:
 class Outcome:
     """What processing one batch produced: response files, claims, the status, the report."""
 
-    files: list[tuple[str, bytes]] = field(default_factory=list)
-    claims: list[Claim] = field(default_factory=list)
+    files: list[OutboundFile] = field(default_factory=list)
+    claims: list[NewClaim] = field(default_factory=list)
     statuses: list[str] = field(default_factory=list)
     reports: list[dict[str, Any]] = field(default_factory=list)
     dropped: bool = False
@@ -132,21 +120,6 @@ class Outcome:
         if all(s == "rejected" for s in self.statuses):
             return "rejected"
         return "partially_accepted"
-
-
-class ControlSequences:
-    """Interchange, group and set control numbers that never repeat, from reserved blocks."""
-
-    def __init__(self, numbers: NumberBlocks) -> None:
-        self._numbers = numbers
-
-    def envelope_numbers(self) -> ControlNumbers:
-        return ControlNumbers(
-            interchange=self._numbers.take("isa13"), group=self._numbers.take("gs06")
-        )
-
-    def next_set(self) -> int:
-        return self._numbers.take("st02")
 
 
 def one_set_numbers(session: Session, site: str) -> tuple[ControlNumbers, int]:
@@ -177,6 +150,8 @@ class Processor:
         self._faults = faults
         self._journal = journal
         self.wake = threading.Event()
+        self._roster = Roster(database)
+        self._claims = ClaimBook(database)
         skip_locked = database.engine.dialect.name == "postgresql"
         self._claim_statement = _claim_statement(skip_locked)
 
@@ -247,8 +222,8 @@ class Processor:
         profile = SITES[job.site]
         results = [self._examine(work.kind, profile, blob_key) for _, blob_key in work.files]
         for report in results:
-            if report is not None and fault is not None:
-                _apply_to_report(report, fault)
+            if report is not None:
+                apply_fault(report, fault)
         outcome = self._answer(job, work, profile, results)
         if fault is not None and fault.kind == "drop_response":
             outcome.files = []
@@ -271,20 +246,10 @@ class Processor:
         self, kind: TransactionType, profile: SiteProfile, blob_key: str
     ) -> ValidationReport | None:
         """The validation report of one uploaded file; ``None`` for a non-X12 type."""
-        if not kind.is_x12 or kind.x12_version is None:
+        if not kind.is_x12:
             return None
-        expectation = Expectation(
-            set_id=kind.code[:3],
-            version=kind.x12_version,
-            usage_indicator=profile.usage_indicator,
-            receiver_id=MASSHEALTH_ID,
-        )
-        with self._blobs.open(blob_key) as stream:
-            report = validate_structure(stream, expectation)
-        if self._settings.site(profile.code).validation == "full":
-            with self._blobs.open(blob_key) as stream:
-                report = deepen(report, stream, kind.x12_version)
-        return report
+        validation = self._settings.site(profile.code).validation
+        return examine(kind, profile, validation, lambda: self._blobs.open(blob_key))
 
     def _answer(
         self,
@@ -298,28 +263,34 @@ class Processor:
         Numbers come from blocks reserved in their own short transactions: one lost with a
         failed job is a gap, never a repeat.
         """
-        now = work.now
-        numbers = job.numbers
-        writer = _ResponseWriter(profile, work.user_id, ControlSequences(numbers), now)
+        answerer = Answerer(
+            profile=profile,
+            provider=ProviderView(
+                work.provider.provider_id, work.provider.name, work.provider.npi, work.provider.id
+            ),
+            user_id=work.user_id,
+            now=work.now,
+            numbers=job.numbers,
+            roster=self._roster,
+            claims=self._claims,
+            received_at=work.batch.received_at,
+            tracking_number=work.batch.tracking_number,
+        )
         outcome = Outcome()
-        with self._database.reading() as session:
-            for (name, key), report in zip(work.files, results, strict=True):
-                if report is None:
-                    _answer_other(outcome, work.kind, work.batch, name, now)
-                    continue
-                sender = writer.submitter(report)
-                entity = Entity("41", sender.application_id, "46", sender.application_id)
-                context = BusinessContext(
-                    session, profile, work.batch, work.provider, entity, now, numbers
-                )
-                outcome.statuses.append(report.status)
-                outcome.reports.append({"name": name, **report.as_dict()})
-                outcome.files += writer.acknowledgements(report)
-                set_id = work.kind.code[:3]
-                responses = business_responses(context, set_id, report, self._blobs, key)
-                outcome.files += writer.responses(report, responses)
-                outcome.claims += context.claims_recorded
+        for (name, key), report in zip(work.files, results, strict=True):
+            if report is None:
+                _answer_other(outcome, work.kind, work.batch, name, work.now)
+                continue
+            outcome.statuses.append(report.status)
+            outcome.reports.append({"name": name, **report.as_dict()})
+            outcome.files += answerer.writer.acknowledgements(report)
+            files, context = answerer.responses(work.kind, report, self._opener(key))
+            outcome.files += files
+            outcome.claims += context.claims_recorded
         return outcome
+
+    def _opener(self, blob_key: str) -> Callable[[], IO[bytes]]:
+        return lambda: self._blobs.open(blob_key)
 
     def _finish(
         self, job: ClaimedJob, work: _Work, outcome: Outcome, fault: FiredFault | None
@@ -334,11 +305,13 @@ class Processor:
         try:
             for _, data in outcome.files:
                 if fault is not None and fault.kind == "corrupt_response":
-                    data = _corrupted(data)
+                    data = corrupted(data)
                 stored.append(self._blobs.write_bytes(job.site, data))
             file_numbers = [job.numbers.take("file_id") for _ in stored]
             with self._database.transaction() as session:
-                session.add_all(outcome.claims)
+                batch = work.batch
+                owner = ClaimOwner(job.site, work.provider.id, batch.id, batch.received_at)
+                record_claims(session.connection(), owner, outcome.claims)
                 for (transaction_type, _), blob, number in zip(
                     outcome.files, stored, file_numbers, strict=True
                 ):
@@ -412,22 +385,6 @@ PROCESS_FAULTS = frozenset(
 )
 
 
-def _apply_to_report(report: ValidationReport, fault: FiredFault) -> None:
-    """``ta1_reject`` refuses every interchange; ``reject_999`` every transaction set."""
-    for interchange in report.interchanges:
-        if fault.kind == "ta1_reject":
-            interchange.note_code = fault.action["note_code"]
-        elif fault.kind == "reject_999":
-            for group in interchange.groups:
-                for result in group.sets:
-                    result.reject("5")
-
-
-def _corrupted(data: bytes) -> bytes:
-    """Malformed X12: cut short, with its segment terminators gone."""
-    return data[: max(len(data) // 2, 40)].replace(b"~", b"")
-
-
 def _answer_other(
     outcome: Outcome, kind: TransactionType, batch: Batch, name: str, now: datetime
 ) -> None:
@@ -435,92 +392,8 @@ def _answer_other(
     outcome.statuses.append("accepted")
     outcome.reports.append({"name": name, "x12": False})
     if kind.response is not None:
-        outcome.files.append((kind.response, paired_response(kind, batch, name, now)))
-
-
-@dataclass
-class _ResponseWriter:
-    """Puts acknowledgements and business responses in MassHealth's outbound envelopes."""
-
-    profile: SiteProfile
-    user_id: str
-    numbers: ControlSequences
-    now: datetime
-
-    def _envelope(self, receiver: Party, functional_id: str = "", version: str = "") -> Envelope:
-        return Envelope(
-            sender=MASSHEALTH,
-            receiver=receiver,
-            usage_indicator=self.profile.usage_indicator,
-            functional_id=functional_id,
-            version=version,
-            at=self.now,
-            numbers=self.numbers.envelope_numbers(),
-        )
-
-    def submitter(self, report: ValidationReport) -> Party:
-        for interchange in report.interchanges:
-            if interchange.accepted and interchange.groups:
-                return submitter(interchange, interchange.groups[0])
-        return Party("ZZ", self.user_id, self.user_id)
-
-    def acknowledgements(self, report: ValidationReport) -> list[tuple[str, bytes]]:
-        files = []
-        ta1_parts = self._ta1s(report)
-        if ta1_parts:
-            files.append(("TA1", b"".join(ta1_parts)))
-        ack_parts = [
-            ack_999(
-                interchange,
-                self._envelope(submitter(interchange, interchange.groups[0])),
-                self.numbers.next_set,
-            )
-            for interchange in report.interchanges
-            if interchange.accepted and interchange.groups
-        ]
-        if ack_parts:
-            files.append(("999", b"".join(ack_parts)))
-        return files
-
-    def _ta1s(self, report: ValidationReport) -> list[bytes]:
-        """A TA1 for each refused interchange, and for accepted ones that asked for it."""
-        if report.unreadable_note is not None:
-            unknown = InterchangeResult(
-                "ZZ",
-                self.user_id,
-                "ZZ",
-                MASSHEALTH_ID,
-                "",
-                "",
-                "",
-                "00501",
-                self.profile.usage_indicator,
-                False,
-            )
-            unknown.refuse(report.unreadable_note)
-            return [ta1(unknown, self._envelope(Party("ZZ", self.user_id, self.user_id)))]
-        return [
-            ta1(interchange, self._envelope(submitter(interchange)))
-            for interchange in report.interchanges
-            if not interchange.accepted or interchange.acknowledgment_requested
-        ]
-
-    def responses(
-        self, report: ValidationReport, responses: list[ResponseSet]
-    ) -> list[tuple[str, bytes]]:
-        """One interchange per response type, holding every set of that type."""
-        receiver = self.submitter(report)
-        files = []
-        for transaction_type, group in itertools.groupby(
-            responses, key=lambda response: response.transaction_type
-        ):
-            sets = list(group)
-            envelope = self._envelope(receiver, sets[0].functional_id, sets[0].version)
-            written = [
-                transaction_set(r.set_id, self.numbers.next_set(), r.version, r.body) for r in sets
-            ]
-            files.append((transaction_type, write_interchange(envelope, written)))
-        return files
+        paired = paired_response(kind, batch.tracking_number, batch.received_at, name, now)
+        outcome.files.append((kind.response, paired))
 
 
 class BackgroundWorker:

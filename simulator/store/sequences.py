@@ -94,12 +94,13 @@ class NumberBlocks:
         """The counter's next reserved number (a new block, in its own short transaction, when
         the last one runs out)."""
         if self._next.get(name, 0) >= self._end.get(name, 0):
-            self._reserve({name: min(self._size.get(name, 2) * 2, MAX_BLOCK)})
+            self.reserve({name: min(self._size.get(name, 2) * 2, MAX_BLOCK)})
         value = self._next[name]
         self._next[name] = value + 1
         return value
 
-    def _reserve(self, sizes: dict[str, int]) -> None:
+    def reserve(self, sizes: Mapping[str, int]) -> None:
+        """Reserve blocks of several counters in one short transaction of their own."""
         with self._database.transaction() as session:
             firsts = reserve(session, self._site, sizes)
         self._keep(sizes, firsts)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from simulator.x12.writer import CONTROL_VERSION, MASSHEALTH_ID
+
 
 @dataclass(frozen=True)
 class ElementError:
@@ -105,6 +107,26 @@ class InterchangeResult:
     acknowledgment_requested: bool
     note_code: str | None = None
     groups: list[GroupResult] = field(default_factory=list)
+
+    @classmethod
+    def unreadable(cls, sender_id: str, usage_indicator: str, note_code: str) -> InterchangeResult:
+        """An interchange that could not be read at all, refused with ``note_code``.
+
+        Its TA1 goes back to ``sender_id`` (whoever sent the file), since no ISA names one.
+        """
+        return cls(
+            sender_qualifier="ZZ",
+            sender_id=sender_id,
+            receiver_qualifier="ZZ",
+            receiver_id=MASSHEALTH_ID,
+            date="",
+            time="",
+            control_number="",
+            version=CONTROL_VERSION,
+            usage_indicator=usage_indicator,
+            acknowledgment_requested=False,
+            note_code=note_code,
+        )
 
     @property
     def accepted(self) -> bool:

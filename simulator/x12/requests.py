@@ -13,8 +13,10 @@ from decimal import Decimal, InvalidOperation
 from typing import IO
 
 from simulator.x12.reader import SegmentReader
+from simulator.x12.syntax import FUNCTIONAL_IDS
 
 Segment = list[str]
+SET_IDS = {functional_id: set_id for set_id, functional_id in FUNCTIONAL_IDS.items()}
 
 
 def _get(segment: Segment, index: int) -> str:
@@ -137,6 +139,18 @@ class Inquiry:
     service_date: date | None = None
     service_types: list[str] = field(default_factory=list)
     units: Decimal = Decimal(0)
+
+
+def first_set_id(stream: IO[bytes]) -> str | None:
+    """The ST01 of the first transaction set, or the set a first GS's functional ID stands
+    for; ``None`` when the interchange holds neither. Raises :class:`NotX12Error`."""
+    group: str | None = None
+    for segment in SegmentReader.open(stream):
+        if segment[0] == "ST":
+            return _get(segment, 1)
+        if segment[0] == "GS" and group is None:
+            group = SET_IDS.get(_get(segment, 1))
+    return group
 
 
 def set_segments(stream: IO[bytes], first_segments: set[int]) -> Iterator[tuple[int, Segment]]:
