@@ -26,6 +26,7 @@ from simulator.web.core.envelope import (
     CoreRequest,
     Kind,
     core_payload_type,
+    real_time_type,
     same_payload_type,
     submission_type,
 )
@@ -98,8 +99,24 @@ def carry_out(account: AccountView, request: CoreRequest) -> CoreAnswer:
         return _retrieve(account, request)
     if kind is Kind.ACK_SUBMIT:
         return _keep_acknowledgment(account, request)
-    raise CoreRefusalError(
-        "ProcessingModeIllegal", "Real-time requests are not answered by this server yet."
+    return _real_time(account, request)
+
+
+def _real_time(account: AccountView, request: CoreRequest) -> CoreAnswer:
+    """The 271 or 277 (or the 999 or TA1 that refuses the request), inside the exchange.
+
+    Nothing is kept, so the journal entry names no tracking number: there is no batch and no
+    file in the download list that a tracking number could lead to.
+    """
+    real_time_type(request.payload_type)
+    answer = runtime().realtime.answer(
+        site().code, account, request.sender_id, request.payload or b""
+    )
+    return CoreAnswer(
+        request.action,
+        request.fields,
+        payload=answer.content,
+        payload_type=core_payload_type(download_type(answer.transaction_type), "Response"),
     )
 
 
