@@ -129,6 +129,9 @@ RULES: dict[str, Rule] = {
             "zip": FLAG,
             "wait_for_status": TEXT,
             "unlock": FLAG,
+            "channel": TEXT,
+            "real_time": FLAG,
+            "bad_checksum": FLAG,
         }
     ),
     "expectation": Rule(

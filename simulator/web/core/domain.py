@@ -7,6 +7,7 @@ list and a download. Domain refusals become the rule's error codes through one t
 
 from __future__ import annotations
 
+from datetime import datetime
 from xml.sax.saxutils import escape
 
 from flask import g
@@ -173,14 +174,18 @@ def listed_payload_type(view: FileView) -> str:
 
 
 def _listed(view: FileView) -> str:
-    downloaded = view.date_last_downloaded.isoformat() if view.date_last_downloaded else ""
+    downloaded = _instant(view.date_last_downloaded) if view.date_last_downloaded else ""
     return (
         f"<File><PayloadType>{escape(listed_payload_type(view))}</PayloadType>"
         f"<PayloadID>{escape(view.file_id)}</PayloadID>"
         f"<FileName>{escape(view.file_name)}</FileName>"
-        f"<DateAvailable>{view.date_available.isoformat()}</DateAvailable>"
+        f"<DateAvailable>{_instant(view.date_available)}</DateAvailable>"
         f"<DateLastDownloaded>{downloaded}</DateLastDownloaded></File>"
     )
+
+
+def _instant(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
 
 
 def _retrieve(account: AccountView, request: CoreRequest) -> CoreAnswer:

@@ -357,6 +357,13 @@ SUBMISSION_TYPES: dict[str, str] = {
 REAL_TIME_TYPES = {name: code for name, code in SUBMISSION_TYPES.items() if code in {"270", "276"}}
 
 
+# A listed file's PayloadType -> the download type it names (834 for the daily and monthly too).
+RESPONSE_CODES: dict[str, str] = {}
+for _type in TRANSACTION_TYPES:
+    if _type.direction == "download":
+        RESPONSE_CODES.setdefault(core_payload_type(_type, "Response"), _type.code)
+
+
 def submission_type(payload_type: str) -> str:
     """The upload type a batch PayloadType names."""
     found = SUBMISSION_TYPES.get(payload_type)

@@ -365,3 +365,50 @@ def render_fault(refusal: CoreRefusalError) -> Rendered:
         "</soapenv:Fault>"
     )
     return Rendered(_envelope(body, upgrade).encode("utf-8"), SOAP_CONTENT_TYPE)
+
+
+# -- the client's side, for the scenario runner's reference client and load tests -------------
+
+WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
+PASSWORD_TEXT = (
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0"
+    "#PasswordText"
+)
+
+
+def write_request(
+    action: Action, fields: list[tuple[str, str]], payload: bytes | None, user: str, password: str
+) -> Rendered:
+    """A request as a simple client sends it: a real-time payload in CDATA, a batch one base64."""
+    items = [_element(name, value) for name, value in fields]
+    if payload is not None and action.kind is Kind.REAL_TIME:
+        items.append(f"<Payload>{_cdata(payload.decode('utf-8', 'replace'))}</Payload>")
+    elif payload is not None:
+        items.append(f"<Payload>{base64.b64encode(payload).decode()}</Payload>")
+    token = (
+        f'<wsse:Security xmlns:wsse="{WSSE}"><wsse:UsernameToken>'
+        f"{_element('wsse:Username', user)}"
+        f'<wsse:Password Type="{PASSWORD_TEXT}">{escape(password)}</wsse:Password>'
+        "</wsse:UsernameToken></wsse:Security>"
+    )
+    tag = action.request_element
+    xml = _envelope(f'<ns1:{tag} xmlns:ns1="{CORE_NAMESPACE}">{"".join(items)}</ns1:{tag}>', token)
+    return Rendered(xml.encode("utf-8"), f'{SOAP_CONTENT_TYPE}; action="{action.name}"')
+
+
+def read_answer(content_type: str, body: bytes) -> tuple[dict[str, str], bytes | None]:
+    """An answer's (or a fault's) text fields by name, and its payload if it carries one."""
+    package = read_package(content_type, body)
+    element = body_element(parse_document(package.root))
+    fields: dict[str, str] = {}
+    payload: bytes | None = None
+    for child in element.iter():
+        name = _local(child.tag)
+        if name == "Payload":
+            include = child.find(f"{{{XOP}}}Include")
+            reference = _content_id(include.get("href", "")) if include is not None else None
+            text = (child.text or "").encode("utf-8")
+            payload = package.attachments.get(reference, b"") if reference else text
+        elif len(child) == 0:
+            fields[name] = (child.text or "").strip()
+    return fields, payload
