@@ -132,3 +132,29 @@ def test_a_999_for_a_retrieved_file_is_kept(
     assert answer.error_code == "Success", answer.fields
     journal = client.get(f"/_sim/v1/journal?site={site}&operation=acknowledge").get_json()
     assert [e["outcome"] for e in journal["entries"]] == ["ok"]
+
+
+@pytest.mark.parametrize(
+    ("payload_type", "transaction_type"),
+    [
+        ("X12_837_Request_005010X222A1", "837P"),
+        ("X12_837_Request_005010X223A2", "837I"),
+        ("X12_837_Request_005010X224A2", "837D"),
+        ("X12_270_Request_005010X279A1", "270"),
+        ("X12_276_Request_005010X212", "276"),
+        ("X12_278_Request_005010X217", "278"),
+        ("X12_834_Request_005010X220A1", "834"),
+    ],
+)
+def test_each_payload_type_is_an_upload_of_its_transaction_type(
+    client: FlaskClient, carol: str, payload_type: str, transaction_type: str
+) -> None:
+    payload = claims("test")
+    values = fields(payload_type, payload=payload)
+    answer = soap_call(
+        client, "test", "BatchSubmitTransaction", values, user_id=carol, payload=payload
+    )
+    assert answer.error_code == "Success", answer.fields
+    batch = client.get(f"/_sim/v1/batches/test/{answer.error_message}").get_json()
+    assert batch["transaction_type"] == transaction_type
+    assert [f["name"] for f in batch["files"]] == [values["PayloadID"]]
