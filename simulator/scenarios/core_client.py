@@ -6,7 +6,8 @@ certified billing system does it: an upload is a ``BatchSubmitTransaction`` (or,
 asks ``BatchSubmitAckRetrievalTransaction`` by PayloadID; downloading asks for the
 ``FILELIST`` and retrieves each new file by its PayloadID; ``me`` or ``login`` asks for the
 file list, which checks the credentials. ``bad_checksum: true`` sends a CheckSum that does not
-match the payload.
+match the payload; ``retry: N`` sends a submission or real-time request again after a 503,
+waiting as its Retry-After says.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from http import HTTPStatus
 from typing import Any
 from xml.etree.ElementTree import Element
 
@@ -33,6 +35,7 @@ from simulator.web.core.envelope import (
     RULE_VERSION,
     SUBMISSION_TYPES,
     SUCCESS,
+    CoreRefusalError,
     Kind,
     core_payload_type,
 )
@@ -40,6 +43,7 @@ from simulator.web.core.soap import parse_document, read_answer, write_request
 from simulator.x12.writer import MASSHEALTH_ID
 
 POLL_SECONDS = 0.2
+MAX_RETRY_AFTER = 5.0  # a bounded wait, whatever the server asks for
 TIMEOUT = 30
 TYPE_CODES = {code: name for name, code in SUBMISSION_TYPES.items()}
 
@@ -60,6 +64,7 @@ class CoreChannel:
         self.wait_seconds = wait_seconds
         self.http = requests.Session()
         self.payload_ids: list[str] = []
+        self.last_answer: requests.Response | None = None
 
     def run_step(self, step: dict[str, Any]) -> None:
         sender = step.get("provider_id") or DEFAULT_USER_PROVIDERS[0]
@@ -68,10 +73,13 @@ class CoreChannel:
         if "upload" in step or "build" in step:
             kind = step.get("as", "837P")
             data = self.content(step, kind)
+            retries = int(step.get("retry", 0))
             if step.get("real_time"):
-                self._real_time(sender, kind, data)
+                self._real_time(sender, kind, data, retries)
             else:
-                self._submit(sender, kind, data, bad_checksum=bool(step.get("bad_checksum")))
+                self._submit(
+                    sender, kind, data, retries, bad_checksum=bool(step.get("bad_checksum"))
+                )
         if step.get("wait_for_999"):
             for payload_id in self.payload_ids:
                 self._acknowledgment(sender, payload_id)
@@ -113,33 +121,58 @@ class CoreChannel:
                 headers={"Content-Type": request.content_type},
                 timeout=TIMEOUT,
             )
-            values, content = read_answer(answer.headers.get("Content-Type", ""), answer.content)
-        except (requests.RequestException, ValueError) as error:
+        except requests.RequestException as error:
             self.state.statuses.append(0)
             self.state.errors.append(f"connection:{type(error).__name__}")
-            self.http = requests.Session()
+            self.http = requests.Session()  # never reuse a connection the server dropped
             return {}, None
         self.state.statuses.append(answer.status_code)
+        self.last_answer = answer
+        try:
+            values, content = read_answer(answer.headers.get("Content-Type", ""), answer.content)
+        except CoreRefusalError:  # not a CORE answer at all (a gateway's error page, say)
+            self.state.errors.append(f"http:{answer.status_code}")
+            return {}, None
         if values.get("ErrorCode", SUCCESS) != SUCCESS:
             self.state.errors.append(values["ErrorCode"])
         return values, content
 
-    def _real_time(self, sender: str, kind: str, data: bytes) -> None:
-        values, content = self._call(Kind.REAL_TIME, sender, TYPE_CODES[kind], payload=data)
+    def _retried(
+        self, retries: int, call: Callable[[], tuple[dict[str, str], bytes | None]]
+    ) -> tuple[dict[str, str], bytes | None]:
+        """``call``, again after a 503's Retry-After (at most 5 s), up to ``retries`` times."""
+        for _ in range(retries):
+            values, content = call()
+            status = self.state.statuses[-1] if self.state.statuses else 0
+            if status != HTTPStatus.SERVICE_UNAVAILABLE:
+                return values, content
+            wait = self.last_answer.headers.get("Retry-After", "0") if self.last_answer else "0"
+            time.sleep(min(float(wait) if wait.isdigit() else 0.0, MAX_RETRY_AFTER))
+        return call()
+
+    def _real_time(self, sender: str, kind: str, data: bytes, retries: int) -> None:
+        values, content = self._retried(
+            retries, lambda: self._call(Kind.REAL_TIME, sender, TYPE_CODES[kind], payload=data)
+        )
         if content is not None:
             self._downloaded(values["PayloadType"], content, "")
 
-    def _submit(self, sender: str, kind: str, data: bytes, *, bad_checksum: bool) -> None:
+    def _submit(
+        self, sender: str, kind: str, data: bytes, retries: int, *, bad_checksum: bool
+    ) -> None:
         digest = hashlib.sha1(data).hexdigest()
         checksum = digest[::-1] if bad_checksum else digest
         payload_id = str(uuid.uuid4())
-        values, _ = self._call(
-            Kind.SUBMIT,
-            sender,
-            TYPE_CODES[kind],
-            payload_id=payload_id,
-            payload=data,
-            checksum=checksum,
+        values, _ = self._retried(
+            retries,
+            lambda: self._call(
+                Kind.SUBMIT,
+                sender,
+                TYPE_CODES[kind],
+                payload_id=payload_id,
+                payload=data,
+                checksum=checksum,
+            ),
         )
         if values.get("ErrorCode") == SUCCESS:
             self.payload_ids.append(payload_id)
