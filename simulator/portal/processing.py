@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from simulator.clock import Clock, real_now
 from simulator.faults.service import FaultService, FiredFault, fired_rule
+from simulator.meter import Meter
 from simulator.portal.access import ProviderView
 from simulator.portal.answering import Answerer, apply_fault, corrupted, examine
 from simulator.portal.business import paired_response
@@ -142,6 +144,7 @@ class Processor:
         settings: Settings,
         faults: FaultService,
         journal: Journal,
+        meter: Meter,
     ) -> None:
         self._database = database
         self._clock = clock
@@ -149,6 +152,7 @@ class Processor:
         self._settings = settings
         self._faults = faults
         self._journal = journal
+        self._meter = meter
         self.wake = threading.Event()
         self._roster = Roster(database)
         self._claims = ClaimBook(database)
@@ -184,14 +188,20 @@ class Processor:
         return done
 
     def _run(self, job: ClaimedJob) -> None:
+        started = time.monotonic()
+        result = "done"
         try:
             with unit_of_work():
                 self.process(job)
         except LostClaimError:
             LOG.warning("job %s was taken over by another worker; results dropped", job.job_id)
+            result = "lost"
         except Exception as error:
             LOG.exception("processing job %s of batch %s failed", job.job_id, job.batch_id)
             self._fail(job, error)
+            result = "failed"
+        labels = {"site": job.site, "result": result}
+        self._meter.observe("posc_sim_processing_seconds", labels, time.monotonic() - started)
 
     def _fail(self, job: ClaimedJob, error: Exception) -> None:
         final = job.attempts >= MAX_ATTEMPTS

@@ -8,6 +8,7 @@ as ``login``, since that is what failed.
 from __future__ import annotations
 
 import logging
+import time
 
 from flask import Response, g, request, session
 
@@ -21,6 +22,7 @@ PROVIDER_KEY = "journal_provider_id"
 TRACKING_KEY = "journal_tracking_number"
 OPERATION_KEY = "journal_operation"
 USER_KEY = "journal_user_id"
+STARTED_KEY = "request_started"
 CREDENTIAL_REFUSALS = frozenset({"invalid_credentials", "account_locked"})
 SOFTWARE_DOORS = frozenset({"api", "core"})  # credentials on every call: a refusal is a login
 
@@ -73,6 +75,11 @@ def note_subject(
         setattr(g, TRACKING_KEY, tracking_number)
 
 
+def note_start() -> None:
+    """``before_request``: when the request reached the site, for its latency."""
+    setattr(g, STARTED_KEY, time.perf_counter())
+
+
 def record_request(response: Response) -> Response:
     """``after_request``: journal the request if its endpoint has an operation."""
     operation = g.get(OPERATION_KEY) or OPERATIONS.get((request.endpoint or "", request.method))
@@ -81,8 +88,13 @@ def record_request(response: Response) -> Response:
     outcome = g.get(OUTCOME_KEY) or ("ok" if response.status_code < 400 else "error")
     if request.blueprint in SOFTWARE_DOORS and outcome in CREDENTIAL_REFUSALS:
         operation = "login"
+    services = runtime()
+    started = g.get(STARTED_KEY)
+    if started is not None:
+        labels = {"site": site().code, "operation": operation}
+        services.meter.observe("posc_sim_request_seconds", labels, time.perf_counter() - started)
     try:
-        runtime().journal.record(
+        services.journal.record(
             JournalEvent(
                 site=site().code,
                 operation=operation,
