@@ -155,7 +155,8 @@ class CoreChannel:
             retries, lambda: self._call(Kind.REAL_TIME, sender, TYPE_CODES[kind], payload=data)
         )
         if content is not None:
-            self._downloaded(values["PayloadType"], content, "")
+            name = f"real-time answer {values.get('PayloadID', '')}"
+            self._downloaded(values["PayloadType"], content, "", name)
 
     def _submit(
         self, sender: str, kind: str, data: bytes, retries: int, *, bad_checksum: bool
@@ -209,12 +210,16 @@ class CoreChannel:
                 Kind.RETRIEVAL, sender, payload_type, payload_id=listed.findtext("PayloadID")
             )
             if content is not None:
-                self._downloaded(payload_type, content, listed.findtext("DateAvailable") or "")
+                available = listed.findtext("DateAvailable") or ""
+                self._downloaded(payload_type, content, available, listed.findtext("FileName"))
 
-    def _downloaded(self, payload_type: str, content: bytes, available: str) -> None:
+    def _downloaded(
+        self, payload_type: str, content: bytes, available: str, file_name: str | None
+    ) -> None:
         """Recorded as the API's downloads are, the type named as the API names it."""
         self.state.downloads.append(
             {
+                "file_name": file_name or payload_type,
                 "transaction_type": RESPONSE_CODES.get(payload_type, payload_type),
                 "date_available": available,
                 "content": content.decode("utf-8", "replace"),
