@@ -12,9 +12,9 @@ from posc_sim_fixtures.outbound import generated_content, generated_remittance
 from simulator.control.parsing import field, json_object, site_code
 from simulator.portal.accounts import find_provider
 from simulator.portal.errors import InvalidRequestError, NotFoundError
-from simulator.portal.files import files_of_batch, place_file
-from simulator.portal.processing import one_set_numbers
+from simulator.portal.files import files_of_batch, one_set_numbers, place_file
 from simulator.portal.transactions import download_type
+from simulator.store.files import FileOwner
 from simulator.store.models import Batch, Provider, SiteState
 from simulator.web.context import runtime
 
@@ -43,9 +43,8 @@ def place() -> tuple[Response, int]:
         data = content.encode() if content else _generated(session, site, kind.code, provider, now)
         blob = services.blobs.write_bytes(site, data)
         try:
-            record = place_file(
-                session, provider, kind.code, blob, now=now, available_at=available_at
-            )
+            owner = FileOwner(site, provider.id, provider.provider_id)
+            record = place_file(session, owner, kind.code, blob, now=now, available_at=available_at)
         except BaseException:
             services.blobs.delete(blob.key)
             raise

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import tempfile
 import zipfile
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import IO, Protocol
-
-from sqlalchemy import Select, bindparam, insert, select, update
-from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
+from typing import IO
 
 from simulator.clock import Clock
 from simulator.portal.access import AccountView
@@ -19,10 +15,13 @@ from simulator.portal.dates import EASTERN, end_of_day, months_before, start_of_
 from simulator.portal.errors import InvalidRequestError, NotFoundError
 from simulator.portal.transactions import download_type
 from simulator.settings import SiteSettings
+from simulator.store import files as stored_files
 from simulator.store.blobs import BlobStore, StoredBlob, read_chunks
-from simulator.store.database import Database
-from simulator.store.models import Batch, Provider, ResponseFile
-from simulator.store.sequences import next_value
+from simulator.store.database import Database, Executor
+from simulator.store.files import BatchFileColumns, FileOwner, Listing
+from simulator.store.sequences import next_value, reserve
+from simulator.x12.outbound import GROUP, INTERCHANGE, SET
+from simulator.x12.writer import ControlNumbers
 
 STATUSES = ("all", "new", "downloaded")
 DEFAULT_MAX_FILES = 100
@@ -60,11 +59,13 @@ class FileSearch:
 
     def checked(self) -> FileSearch:
         if self.status not in STATUSES:
-            raise InvalidRequestError(f"status: expected one of {', '.join(STATUSES)}.")
+            raise InvalidRequestError(f"File Status must be one of {', '.join(STATUSES)}.")
         if not 1 <= self.max_files <= MAX_FILES_LIMIT:
-            raise InvalidRequestError(f"max_files: expected 1 to {MAX_FILES_LIMIT}.")
+            raise InvalidRequestError(
+                f"Max Files to List must be a whole number from 1 to {MAX_FILES_LIMIT}."
+            )
         if self.from_date and self.to_date and self.to_date < self.from_date:
-            raise InvalidRequestError("to_date: the To Date is before the From Date.")
+            raise InvalidRequestError("The To Date is before the From Date.")
         if self.transaction_type:
             download_type(self.transaction_type)
         return self
@@ -78,53 +79,50 @@ def response_file_name(provider_id: str, transaction_type: str, at: datetime, co
 
 
 def place_file(
-    session: Session,
-    provider: Provider,
+    session: Executor,
+    owner: FileOwner,
     transaction_type: str,
     blob: StoredBlob,
     *,
     now: datetime,
     available_at: datetime | None = None,
-    batch: Batch | None = None,
     file_number: int | None = None,
 ) -> FileView:
-    """Add a file to the provider's download list (in the caller's transaction).
+    """Add a file to the provider's download list (in the caller's write transaction).
 
     ``file_number`` is a value of the site's ``file_id`` counter the caller reserved; without
     it one is taken. It is the file's ID, and its name's counter.
     """
     download_type(transaction_type)
-    site = provider.site
-    number = file_number if file_number is not None else next_value(session, site, "file_id")
+    number = file_number if file_number is not None else next_value(session, owner.site, "file_id")
     view = FileView(
         file_id=str(number),
-        file_name=response_file_name(provider.provider_id, transaction_type, now, number),
+        file_name=response_file_name(owner.provider_id, transaction_type, now, number),
         transaction_type=transaction_type,
-        tracking_number=batch.tracking_number if batch is not None else None,
+        tracking_number=owner.tracking_number,
         size=blob.size,
         date_available=available_at or now,
         date_last_downloaded=None,
         blob_key=blob.key,
     )
-    row = {
-        "site": site,
-        "file_id": view.file_id,
-        "provider_pk": provider.id,
-        "batch_id": batch.id if batch is not None else None,
-        "file_name": view.file_name,
-        "transaction_type": transaction_type,
-        "size": blob.size,
-        "sha256": blob.sha256,
-        "blob_key": blob.key,
-        "created_at": now,
-        "available_at": view.date_available,
-        "downloaded": False,
-    }
-    session.connection().execute(_ADD_FILE, row)
+    stored_files.add_file(
+        session,
+        owner,
+        view.file_id,
+        view.file_name,
+        transaction_type,
+        blob,
+        now=now,
+        available_at=view.date_available,
+    )
     return view
 
 
-_ADD_FILE = insert(ResponseFile)  # built once: every processing job adds files
+def one_set_numbers(session: Executor, site: str) -> tuple[ControlNumbers, int]:
+    """The control numbers of a placed interchange of one set, taken in the caller's
+    transaction: its ISA13 and GS06, and its ST02."""
+    first = reserve(session, site, {INTERCHANGE: 1, GROUP: 1, SET: 1})
+    return ControlNumbers(interchange=first[INTERCHANGE], group=first[GROUP]), first[SET]
 
 
 class FileService:
@@ -147,66 +145,41 @@ class FileService:
         criteria = criteria.checked()
         provider_id = criteria.provider_id or _first_provider(account)
         account.provider(provider_id)
-        with self._database.reading() as session:
-            provider_pk = session.scalar(
-                select(Provider.id).where(
-                    Provider.site == account.site, Provider.provider_id == provider_id
-                )
-            )
+        with self._database.connected() as connection:
+            provider_pk = stored_files.provider_key(connection, account.site, provider_id) or 0
             batch_pk = None
             if criteria.tracking_number:
-                batch_pk = session.scalar(
-                    select(Batch.id).where(
-                        Batch.site == account.site,
-                        Batch.tracking_number == criteria.tracking_number,
-                        Batch.provider_pk == provider_pk,
-                    )
+                batch_pk = stored_files.provider_batch(
+                    connection, account.site, provider_pk, criteria.tracking_number
                 )
                 if batch_pk is None:
                     return provider_id, []
-            statement = self._listing(account.site, provider_pk or 0, batch_pk, criteria)
-            return provider_id, [FileView(*row) for row in session.execute(statement)]
+            listing = self._listing(account.site, provider_pk, batch_pk, criteria)
+            return provider_id, [FileView(*row) for row in stored_files.listed(connection, listing)]
 
     def _listing(
         self, site: str, provider_pk: int, batch_pk: int | None, criteria: FileSearch
-    ) -> Select[str, str, str, str | None, int, datetime, datetime | None, str]:
+    ) -> Listing:
         now = self._clock.now()
-        oldest = months_before(now, self._site_rules(site).archive_after_months)
-        statement = (
-            select(*VIEW_COLUMNS)
-            .outerjoin(Batch, Batch.id == ResponseFile.batch_id)
-            .where(
-                ResponseFile.site == site,
-                ResponseFile.available_at <= now,
-                ResponseFile.available_at >= oldest,
-            )
-            .order_by(ResponseFile.downloaded, ResponseFile.available_at, ResponseFile.id)
-            .limit(criteria.max_files)
+        return Listing(
+            site=site,
+            provider_pk=provider_pk,
+            batch_pk=batch_pk,
+            now=now,
+            oldest=months_before(now, self._site_rules(site).archive_after_months),
+            max_files=criteria.max_files,
+            transaction_type=criteria.transaction_type or None,
+            available_from=start_of_day(criteria.from_date) if criteria.from_date else None,
+            available_before=end_of_day(criteria.to_date) if criteria.to_date else None,
+            downloaded=None if criteria.status == "all" else criteria.status == "downloaded",
         )
-        if batch_pk is not None:  # the batch is the provider's: its index is the narrower
-            statement = statement.where(ResponseFile.batch_id == batch_pk)
-        else:
-            statement = statement.where(ResponseFile.provider_pk == provider_pk)
-        if criteria.transaction_type:
-            statement = statement.where(ResponseFile.transaction_type == criteria.transaction_type)
-        if criteria.from_date:
-            statement = statement.where(
-                ResponseFile.available_at >= start_of_day(criteria.from_date)
-            )
-        if criteria.to_date:
-            statement = statement.where(ResponseFile.available_at < end_of_day(criteria.to_date))
-        if criteria.status != "all":
-            statement = statement.where(
-                ResponseFile.downloaded.is_(criteria.status == "downloaded")
-            )
-        return statement
 
     def download(
         self,
         account: AccountView,
         file_id: str,
         provider_id: str | None = None,
-        transaction_types: Collection[str] | None = None,
+        transaction_types: Sequence[str] | None = None,
     ) -> tuple[FileView, IO[bytes]]:
         """Open a file of one of the account's providers and mark it downloaded now.
 
@@ -217,31 +190,13 @@ class FileService:
         allowed = [provider.provider_id for provider in account.providers]
         if provider_id is not None:
             allowed = [account.provider(provider_id).provider_id]
-        statement = (
-            select(ResponseFile, Batch.tracking_number)
-            .join(Provider, Provider.id == ResponseFile.provider_pk)
-            .outerjoin(Batch, Batch.id == ResponseFile.batch_id)
-            .where(
-                ResponseFile.site == account.site,
-                ResponseFile.file_id == file_id,
-                ResponseFile.available_at <= now,
-                Provider.provider_id.in_(allowed),
+        with self._database.writing() as connection:
+            found = stored_files.mark_downloaded(
+                connection, account.site, file_id, allowed, now, transaction_types
             )
-        )
-        if transaction_types is not None:
-            statement = statement.where(ResponseFile.transaction_type.in_(transaction_types))
-        with self._database.transaction() as session:
-            found = session.execute(statement).first()
-            if found is None:
-                raise NotFoundError(f"There is no file {file_id!r} for your providers.")
-            record, tracking = found
-            session.execute(
-                update(ResponseFile)
-                .where(ResponseFile.id == record.id)
-                .values(last_downloaded_at=now, downloaded=True)
-            )
-            session.refresh(record)
-            view = _view(record, tracking)
+        if found is None:
+            raise NotFoundError(f"There is no file {file_id!r} for your providers.")
+        view = FileView(*found)
         return view, self._blobs.open(view.blob_key)
 
     def keep_acknowledgment(self, account: AccountView, provider_id: str, content: bytes) -> str:
@@ -250,75 +205,26 @@ class FileService:
         return self._blobs.write_bytes(account.site, content).key
 
 
-_BATCH_FILES = (
-    select(
-        ResponseFile.file_id,
-        ResponseFile.file_name,
-        ResponseFile.transaction_type,
-        ResponseFile.size,
-        ResponseFile.available_at,
-        ResponseFile.last_downloaded_at,
-        ResponseFile.blob_key,
-    )
-    .where(ResponseFile.batch_id == bindparam("batch_id"))
-    .order_by(ResponseFile.id)
-)
-# Built once: every status poll runs it, and building a statement costs more than running it.
-AVAILABLE_BATCH_FILES = _BATCH_FILES.where(ResponseFile.available_at <= bindparam("now"))
-
-
 def files_of_batch(
-    reader: Session | Connection, batch_id: int, tracking_number: str, now: datetime | None
+    reader: Executor, batch_id: int, tracking_number: str, now: datetime | None
 ) -> list[FileView]:
     """The batch's response files available at ``now`` (``None``: all, even those to come)."""
-    if now is None:
-        rows = reader.execute(_BATCH_FILES, {"batch_id": batch_id})
-    else:
-        rows = reader.execute(AVAILABLE_BATCH_FILES, {"batch_id": batch_id, "now": now})
-    return [_view(row, tracking_number) for row in rows]
+    return [
+        _batch_file(row, tracking_number) for row in stored_files.batch_files(reader, batch_id, now)
+    ]
 
 
-VIEW_COLUMNS = (
-    ResponseFile.file_id,
-    ResponseFile.file_name,
-    ResponseFile.transaction_type,
-    Batch.tracking_number,
-    ResponseFile.size,
-    ResponseFile.available_at,
-    ResponseFile.last_downloaded_at,
-    ResponseFile.blob_key,
-)
+def _batch_file(row: BatchFileColumns, tracking_number: str) -> FileView:
+    file_id, name, kind, size, available_at, downloaded_at, blob_key = row
+    return FileView(
+        file_id, name, kind, tracking_number, size, available_at, downloaded_at, blob_key
+    )
 
 
 def _first_provider(account: AccountView) -> str:
     if not account.providers:
         raise InvalidRequestError("Your account has no providers; contact Customer Services.")
     return account.providers[0].provider_id
-
-
-class StoredFile(Protocol):
-    """What a file's view is made of: a ``ResponseFile`` row, or the columns of one."""
-
-    file_id: str
-    file_name: str
-    transaction_type: str
-    size: int
-    available_at: datetime
-    last_downloaded_at: datetime | None
-    blob_key: str
-
-
-def _view(record: StoredFile, tracking_number: str | None) -> FileView:
-    return FileView(
-        file_id=record.file_id,
-        file_name=record.file_name,
-        transaction_type=record.transaction_type,
-        tracking_number=tracking_number,
-        size=record.size,
-        date_available=record.available_at,
-        date_last_downloaded=record.last_downloaded_at,
-        blob_key=record.blob_key,
-    )
 
 
 ZIP_SPOOL_BYTES = 8 * 1024 * 1024

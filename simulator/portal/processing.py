@@ -1,10 +1,10 @@
-"""Processing jobs: each upload's job validates its files and makes the response files.
+"""The processing pipeline: each upload's job checks its files and makes the response files.
 
-A job is a database row. A worker claims one with a single atomic ``UPDATE ... RETURNING``
-(``SKIP LOCKED`` on PostgreSQL), so two processes never take the same job; a claim older than
-the lease (a worker that died mid-job) is taken again, so a restart loses no upload. Response
-files become available at completion plus the site's ``response_delay_seconds`` by the
-simulated clock.
+The queue itself (claims, leases, retries) lives in :mod:`simulator.store.jobs`; here a claimed
+job is worked: its files checked, a ``process`` fault asked for, the acknowledgements and
+business responses made, and the results recorded in one short transaction that ends the job.
+Response files become available at completion plus the site's ``response_delay_seconds`` by
+the simulated clock.
 """
 
 from __future__ import annotations
@@ -17,89 +17,44 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import IO, Any
 
-from sqlalchemy import Update, and_, bindparam, or_, select, update
-from sqlalchemy.orm import Session
-
 from simulator.clock import Clock, real_now
 from simulator.faults.service import FaultService, FiredFault, fired_rule
 from simulator.meter import Meter
 from simulator.portal.access import ProviderView
 from simulator.portal.answering import Answerer, apply_fault, corrupted, examine
-from simulator.portal.business import paired_response
 from simulator.portal.files import place_file
 from simulator.portal.journal import Journal, JournalEvent
-from simulator.portal.transactions import TransactionType, upload_type
+from simulator.portal.transactions import TransactionType, download_type, upload_type
 from simulator.settings import Settings
 from simulator.sites import SITES, SiteProfile
 from simulator.store.blobs import BlobStore, StoredBlob
 from simulator.store.claims import ClaimBook, ClaimOwner, NewClaim, record_claims
 from simulator.store.database import Database
+from simulator.store.files import FileOwner
+from simulator.store.jobs import ClaimedJob, JobBatch, JobQueue, LostClaimError
 from simulator.store.members import Roster
-from simulator.store.models import Batch, BatchFile, Job, Provider, User
-from simulator.store.sequences import NumberBlocks, reserve
 from simulator.work import unit_of_work
-from simulator.x12.outbound import OutboundFile
+from simulator.x12.outbound import GROUP, INTERCHANGE, SET, OutboundFile
 from simulator.x12.report import ValidationReport
-from simulator.x12.writer import ControlNumbers
 
 LOG = logging.getLogger(__name__)
-LEASE = timedelta(minutes=2)
-MAX_ATTEMPTS = 3
-RETRY_AFTER = timedelta(seconds=5)
 POLL_SECONDS = 0.25
-
-
-@dataclass(frozen=True)
-class ClaimedJob:
-    job_id: int
-    site: str
-    batch_id: int
-    attempts: int
-    worker: str
-    numbers: NumberBlocks
-
-
-def _claim_statement(skip_locked: bool) -> Update:
-    """One atomic statement that takes a job; built once, with the times as parameters."""
-    candidate = (
-        select(Job.id)
-        .where(
-            or_(
-                and_(Job.state == "queued", Job.run_after <= bindparam("now")),
-                and_(Job.state == "running", Job.claimed_at < bindparam("stale")),
-            )
-        )
-        .order_by(Job.id)
-        .limit(1)
-    )
-    if skip_locked:
-        candidate = candidate.with_for_update(skip_locked=True)
-    return (
-        update(Job)
-        .where(Job.id == candidate.scalar_subquery())
-        .values(
-            state="running",
-            claimed_by=bindparam("worker"),
-            claimed_at=bindparam("wall"),
-            attempts=Job.attempts + 1,
-        )
-        .returning(Job.id, Job.site, Job.batch_id, Job.attempts)
-    )
-
-
-class LostClaimError(Exception):
-    """The job's lease ran out and another worker took it: this worker's results are dropped."""
+FILE_ID = "file_id"
+# What a job of one file usually takes: a 999 and one business response, each an interchange
+# of one set, and a file ID each. More are reserved as they are needed.
+USUAL_NUMBERS = dict.fromkeys((INTERCHANGE, GROUP, SET, FILE_ID), 2)
+PROCESS_FAULTS = frozenset(
+    {"reject_999", "ta1_reject", "delay_response", "drop_response", "corrupt_response"}
+)
 
 
 @dataclass(frozen=True)
 class _Work:
-    """What a job works on, read before processing (the rows are detached copies)."""
+    """What a job works on, read before processing."""
 
-    batch: Batch
-    provider: Provider
-    user_id: str
+    batch: JobBatch
+    provider: ProviderView
     kind: TransactionType
-    files: list[tuple[str, str]]
     now: datetime  # the job's one instant: envelopes, claim numbers and file names agree
 
 
@@ -124,17 +79,6 @@ class Outcome:
         return "partially_accepted"
 
 
-def one_set_numbers(session: Session, site: str) -> tuple[ControlNumbers, int]:
-    """The control numbers of an interchange of one set, taken in the caller's transaction."""
-    first = reserve(session, site, {"isa13": 1, "gs06": 1, "st02": 1})
-    return ControlNumbers(interchange=first["isa13"], group=first["gs06"]), first["st02"]
-
-
-# What a job of one file usually takes: a 999 and one business response, each an interchange
-# of one set, and a file ID each. More are reserved as they are needed.
-USUAL_NUMBERS = dict.fromkeys(("isa13", "gs06", "st02", "file_id"), 2)
-
-
 class Processor:
     def __init__(
         self,
@@ -154,10 +98,9 @@ class Processor:
         self._journal = journal
         self._meter = meter
         self.wake = threading.Event()
+        self._queue = JobQueue(database)
         self._roster = Roster(database)
         self._claims = ClaimBook(database)
-        skip_locked = database.engine.dialect.name == "postgresql"
-        self._claim_statement = _claim_statement(skip_locked)
 
     # -- claiming ---------------------------------------------------------------------------
 
@@ -166,15 +109,7 @@ class Processor:
 
         The same transaction reserves the control numbers and file IDs a job usually takes.
         """
-        wall = real_now()
-        moment = {"now": self._clock.now(), "wall": wall, "stale": wall - LEASE, "worker": worker}
-        with self._database.transaction() as session:
-            row = session.connection().execute(self._claim_statement, moment).first()
-            if row is None:
-                return None
-            numbers = NumberBlocks(self._database, row.site)
-            numbers.reserve_in(session, USUAL_NUMBERS)
-        return ClaimedJob(row.id, row.site, row.batch_id, row.attempts, worker, numbers)
+        return self._queue.claim(worker, self._clock.now(), real_now(), USUAL_NUMBERS)
 
     def run_pending(self, worker: str = "inline", limit: int | None = None) -> int:
         """Process due jobs until none is left (or ``limit``); returns how many were done."""
@@ -198,23 +133,10 @@ class Processor:
             result = "lost"
         except Exception as error:
             LOG.exception("processing job %s of batch %s failed", job.job_id, job.batch_id)
-            self._fail(job, error)
+            self._queue.fail(job, error, self._clock.now())
             result = "failed"
         labels = {"site": job.site, "result": result}
         self._meter.observe("posc_sim_processing_seconds", labels, time.monotonic() - started)
-
-    def _fail(self, job: ClaimedJob, error: Exception) -> None:
-        final = job.attempts >= MAX_ATTEMPTS
-        with self._database.transaction() as session:
-            session.execute(
-                update(Job)
-                .where(Job.id == job.job_id)
-                .values(
-                    state="failed" if final else "queued",
-                    run_after=self._clock.now() + RETRY_AFTER,
-                    last_error=f"{type(error).__name__}: {error}"[:2000],
-                )
-            )
 
     # -- processing -------------------------------------------------------------------------
 
@@ -225,12 +147,12 @@ class Processor:
             job.site,
             "process",
             PROCESS_FAULTS,
-            user_id=work.user_id,
+            user_id=work.batch.user_id,
             provider_id=work.provider.provider_id,
             transaction_type=work.kind.code,
         )
         profile = SITES[job.site]
-        results = [self._examine(work.kind, profile, blob_key) for _, blob_key in work.files]
+        results = [self._examine(work.kind, profile, key) for _, key in work.batch.files]
         for report in results:
             if report is not None:
                 apply_fault(report, fault)
@@ -241,16 +163,12 @@ class Processor:
         self._finish(job, work, outcome, fault)
 
     def _load(self, job: ClaimedJob) -> _Work:
-        """The batch, its provider, its uploader and its files, in two queries."""
-        with self._database.reading() as session:
-            found = session.execute(_JOB_BATCH, {"batch_id": job.batch_id}).first()
-            if found is None:
-                raise LookupError(f"batch {job.batch_id} is gone")
-            batch, provider, user_id = found
-            files = session.execute(_JOB_FILES, {"batch_id": batch.id}).all()
-        files_of = [(str(name), str(key)) for name, key in files]
+        batch = self._queue.load(job)
+        provider = ProviderView(
+            batch.provider_id, batch.provider_name, batch.provider_npi, batch.provider_pk
+        )
         kind = upload_type(batch.transaction_type)
-        return _Work(batch, provider, str(user_id), kind, files_of, self._clock.now())
+        return _Work(batch, provider, kind, self._clock.now())
 
     def _examine(
         self, kind: TransactionType, profile: SiteProfile, blob_key: str
@@ -259,7 +177,7 @@ class Processor:
         if not kind.is_x12:
             return None
         validation = self._settings.site(profile.code).validation
-        return examine(kind, profile, validation, lambda: self._blobs.open(blob_key))
+        return examine(kind, profile, validation, self._opener(blob_key))
 
     def _answer(
         self,
@@ -273,23 +191,22 @@ class Processor:
         Numbers come from blocks reserved in their own short transactions: one lost with a
         failed job is a gap, never a repeat.
         """
+        batch = work.batch
         answerer = Answerer(
             profile=profile,
-            provider=ProviderView(
-                work.provider.provider_id, work.provider.name, work.provider.npi, work.provider.id
-            ),
-            user_id=work.user_id,
+            provider=work.provider,
+            user_id=batch.user_id,
             now=work.now,
             numbers=job.numbers,
             roster=self._roster,
             claims=self._claims,
-            received_at=work.batch.received_at,
-            tracking_number=work.batch.tracking_number,
+            received_at=batch.received_at,
+            tracking_number=batch.tracking_number,
         )
         outcome = Outcome()
-        for (name, key), report in zip(work.files, results, strict=True):
+        for (name, key), report in zip(batch.files, results, strict=True):
             if report is None:
-                _answer_other(outcome, work.kind, work.batch, name, work.now)
+                _answer_other(outcome, work.kind, batch, name, work.now)
                 continue
             outcome.statuses.append(report.status)
             outcome.reports.append({"name": name, **report.as_dict()})
@@ -307,7 +224,7 @@ class Processor:
     ) -> None:
         """Write the response files, then record them, the claims, the status and the journal
         entry in one short transaction that ends the job."""
-        now = work.now
+        now, batch = work.now, work.batch
         delay = timedelta(seconds=self._settings.site(job.site).response_delay_seconds)
         if fault is not None and fault.kind == "delay_response":
             delay += timedelta(seconds=fault.action["seconds"])
@@ -317,46 +234,40 @@ class Processor:
                 if fault is not None and fault.kind == "corrupt_response":
                     data = corrupted(data)
                 stored.append(self._blobs.write_bytes(job.site, data))
-            file_numbers = [job.numbers.take("file_id") for _ in stored]
+            file_numbers = [job.numbers.take(FILE_ID) for _ in stored]
+            owner = FileOwner(
+                job.site,
+                batch.provider_pk,
+                batch.provider_id,
+                batch.batch_id,
+                batch.tracking_number,
+            )
             with self._database.transaction() as session:
-                batch = work.batch
-                owner = ClaimOwner(job.site, work.provider.id, batch.id, batch.received_at)
-                record_claims(session.connection(), owner, outcome.claims)
+                claims_owner = ClaimOwner(
+                    job.site, batch.provider_pk, batch.batch_id, batch.received_at
+                )
+                record_claims(session, claims_owner, outcome.claims)
                 for (transaction_type, _), blob, number in zip(
                     outcome.files, stored, file_numbers, strict=True
                 ):
                     place_file(
                         session,
-                        work.provider,
+                        owner,
                         transaction_type,
                         blob,
                         now=now,
                         available_at=now + delay,
-                        batch=work.batch,
                         file_number=number,
                     )
-                connection = session.connection()
-                connection.execute(
-                    _BATCH_ANSWERED,
-                    {
-                        "batch_id": work.batch.id,
-                        "status": outcome.status,
-                        "report": {"files": outcome.reports},
-                    },
-                )
-                finished = connection.execute(
-                    _JOB_DONE, {"job_id": job.job_id, "worker": job.worker}
-                )
-                if not getattr(finished, "rowcount", 0):
-                    raise LostClaimError(job.job_id)
+                self._queue.finish(session, job, outcome.status, {"files": outcome.reports})
                 self._journal.record(
                     JournalEvent(
                         site=job.site,
                         operation="process",
                         outcome=outcome.status,
-                        user_id=work.user_id,
-                        provider_id=work.provider.provider_id,
-                        tracking_number=work.batch.tracking_number,
+                        user_id=batch.user_id,
+                        provider_id=batch.provider_id,
+                        tracking_number=batch.tracking_number,
                         fault_id=fault.rule_id if fault else None,
                     ),
                     session,
@@ -367,36 +278,8 @@ class Processor:
             raise
 
 
-# Every job runs these: built once, since building a statement costs more than running it.
-_JOB_BATCH = (
-    select(Batch, Provider, User.user_id)
-    .join(Provider, Provider.id == Batch.provider_pk)
-    .join(User, User.id == Batch.user_pk)
-    .where(Batch.id == bindparam("batch_id"))
-)
-_JOB_FILES = (
-    select(BatchFile.name, BatchFile.blob_key)
-    .where(BatchFile.batch_id == bindparam("batch_id"))
-    .order_by(BatchFile.position)
-)
-_BATCH_ANSWERED = update(Batch).where(Batch.id == bindparam("batch_id"))
-_JOB_DONE = (
-    update(Job)
-    .where(
-        Job.id == bindparam("job_id"),
-        Job.state == "running",
-        Job.claimed_by == bindparam("worker"),
-    )
-    .values(state="done")
-)
-
-PROCESS_FAULTS = frozenset(
-    {"reject_999", "ta1_reject", "delay_response", "drop_response", "corrupt_response"}
-)
-
-
 def _answer_other(
-    outcome: Outcome, kind: TransactionType, batch: Batch, name: str, now: datetime
+    outcome: Outcome, kind: TransactionType, batch: JobBatch, name: str, now: datetime
 ) -> None:
     """A non-X12 upload: accepted as received, with its paired response where it has one."""
     outcome.statuses.append("accepted")
@@ -432,3 +315,17 @@ class BackgroundWorker:
                 LOG.exception("the job loop hit an error; it goes on")
             self._processor.wake.wait(self._poll)
             self._processor.wake.clear()
+
+
+def paired_response(
+    kind: TransactionType, tracking_number: str, received_at: datetime, name: str, now: datetime
+) -> bytes:
+    """The response file a non-X12 upload earns (MMQ Summary Response and the like)."""
+    title = download_type(kind.response or "").description
+    lines = [
+        f"{title.upper()}|{tracking_number}|{now:%Y%m%d%H%M%S}",
+        f"FILE|{name}|RECEIVED|{received_at:%Y%m%d%H%M%S}",
+        "STATUS|ACCEPTED|0 ERRORS",
+        "TRAILER|3",
+    ]
+    return ("\r\n".join(lines) + "\r\n").encode()

@@ -8,9 +8,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import bindparam, insert, select
-from sqlalchemy.engine import Connection
 
-from simulator.store.database import Database
+from simulator.store.database import Database, Executor, connection_of
 from simulator.store.models import Claim
 
 
@@ -76,7 +75,8 @@ class ClaimBook:
         return ClaimRecord(*row) if row is not None else None
 
 
-def record_claims(connection: Connection, owner: ClaimOwner, claims: Sequence[NewClaim]) -> None:
+def record_claims(executor: Executor, owner: ClaimOwner, claims: Sequence[NewClaim]) -> None:
     """Add ``claims`` in the caller's write transaction."""
+    connection = connection_of(executor)
     if claims:
         connection.execute(_ADD_CLAIMS, [{**asdict(owner), **asdict(claim)} for claim in claims])

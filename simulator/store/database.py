@@ -30,6 +30,18 @@ except ImportError:  # Windows
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
+# What the domain holds while a unit of work runs and hands on to the query modules: a session
+# of :meth:`Database.transaction` or :meth:`Database.reading`, or a bare connection of
+# :meth:`Database.connected` or :meth:`Database.writing`. The domain runs no statement on it.
+Executor = Session | Connection
+# A write transaction's session, where the domain changes mapped rows (accounts) in place.
+Transaction = Session
+
+
+def connection_of(executor: Executor) -> Connection:
+    """The connection under a session (Core statements run there at half a session's cost)."""
+    return executor.connection() if isinstance(executor, Session) else executor
+
 
 def make_engine(url: str) -> Engine:
     """Create an engine for ``url``; SQLite gets WAL, a busy timeout and explicit BEGINs."""

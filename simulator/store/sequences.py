@@ -15,9 +15,8 @@ import functools
 from collections.abc import Mapping
 
 from sqlalchemy import Update, bindparam, case, insert, update
-from sqlalchemy.orm import Session
 
-from simulator.store.database import Database
+from simulator.store.database import Database, Executor, connection_of
 from simulator.store.models import Sequence
 
 MAX_BLOCK = 1024
@@ -32,27 +31,27 @@ _NEXT_VALUE = (
 )
 
 
-def next_value(session: Session, site: str, name: str) -> int:
+def next_value(session: Executor, site: str, name: str) -> int:
     """The counter's next value; numbers taken this way are consecutive."""
     value = (
-        session.connection()
+        connection_of(session)
         .execute(_NEXT_VALUE, {"counter_site": site, "counter": name})
         .scalar_one_or_none()
     )
     return int(value) if value is not None else reserve(session, site, {name: 1})[name]
 
 
-def reserve(session: Session, site: str, sizes: Mapping[str, int]) -> dict[str, int]:
+def reserve(session: Executor, site: str, sizes: Mapping[str, int]) -> dict[str, int]:
     """Add ``sizes[name]`` to each counter at once; each counter's first reserved value.
 
     The values ``first .. first + size - 1`` of each counter are the caller's alone.
     """
     statement = _reservation(tuple(sorted(sizes.items())))
-    rows = session.connection().execute(statement, {"counter_site": site})
+    rows = connection_of(session).execute(statement, {"counter_site": site})
     firsts = {name: int(last) - sizes[name] + 1 for name, last in rows}
     missing = [name for name in sizes if name not in firsts]
     if missing:
-        session.execute(
+        connection_of(session).execute(
             insert(Sequence), [{"site": site, "name": n, "value": sizes[n]} for n in missing]
         )
         firsts.update(dict.fromkeys(missing, 1))
@@ -86,7 +85,7 @@ class NumberBlocks:
         self._end: dict[str, int] = {}
         self._size: dict[str, int] = {}
 
-    def reserve_in(self, session: Session, sizes: Mapping[str, int]) -> None:
+    def reserve_in(self, session: Executor, sizes: Mapping[str, int]) -> None:
         """Reserve blocks in the caller's write transaction (which must then commit)."""
         self._keep(sizes, reserve(session, self._site, sizes))
 

@@ -29,6 +29,7 @@ SOFTWARE_DOORS = frozenset({"api", "core"})  # credentials on every call: a refu
 OPERATIONS: dict[tuple[str, str], str] = {
     ("auth.login", "POST"): "login",
     ("auth.logout", "GET"): "logout",
+    ("auth.logout", "POST"): "logout",
     ("account.change_password", "POST"): "password_change",
     ("api.change_password", "POST"): "password_change",
     ("auth.forgot_password", "POST"): "password_reset",

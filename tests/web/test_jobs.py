@@ -8,8 +8,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
 from simulator.clock import real_now
-from simulator.portal.processing import LEASE
 from simulator.runtime import Runtime
+from simulator.store.jobs import LEASE
 from simulator.store.models import Job
 from tests.web.helpers import basic, create_user, upload
 
