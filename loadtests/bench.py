@@ -17,6 +17,8 @@ Figures, each printed with the driver that produced it:
 - requests/s of the bare hello world, and uploads/s of the bare upload endpoint (5 KB);
 - uploads/s of 5 KB 837P files through ``POST /test/api/v1/batches``, journal on and off, and
   the ratio to the bare endpoint (goal: at least 50 %);
+- requests/s and p99 of a JSON API status poll and of a real-time 270 through CORE SOAP
+  (answered with its 271 inside the call), side by side;
 - time to the tracking number of a 16 MB upload against the bare endpoint saving the same
   bytes (goal: at most 2x);
 - upload to 999 available under 100 concurrent users, p50 and p99 (goal: p99 at most the
@@ -50,9 +52,12 @@ from loadtests.payloads import (
     PASSWORD,
     POLL_INTERVAL_SECONDS,
     PROVIDER_ID,
+    REAL_TIME_270,
+    REAL_TIME_BYTES,
     THINK_SECONDS,
     acknowledged,
     basic_auth,
+    core_request,
     upload_form,
     x12_file,
 )
@@ -60,6 +65,7 @@ from simulator.loadtest import start_posc_sim
 from simulator.settings import Settings
 from simulator.testing.server import HOST as LOOPBACK
 from simulator.testing.server import ServerProcess, free_port
+from simulator.web.core.envelope import Kind
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = "test"
@@ -83,6 +89,7 @@ class Request:
     body: bytes | None = None
     content_type: str | None = None
     authorization: str | None = None
+    expect: bytes | None = None  # what a 200 answer must hold to count as done
 
     def headers(self) -> dict[str, str]:
         named = {"Content-Type": self.content_type, "Authorization": self.authorization}
@@ -175,6 +182,8 @@ def _exchange(connection: HTTPConnection, job: Job) -> str | None:
     status, body = _send(connection, job.request)
     if status not in (200, 201):
         return f"HTTP {status} {body[:200]!r}"
+    if job.request.expect is not None and job.request.expect not in body:
+        return f"no {job.request.expect!r} in {body[:200]!r}"
     if job.status_path is None:
         return None
     number = json.loads(body)["tracking_number"]
@@ -327,6 +336,29 @@ def simulator_upload(content: bytes) -> Request:
     return upload(API_UPLOAD, content, AUTHORIZATION)
 
 
+def status_request(port: int, content: bytes) -> Request:
+    """``GET`` the status of an upload made for it: what a client polls."""
+    connection = HTTPConnection(LOOPBACK, port, timeout=ANSWER_TIMEOUT_SECONDS)
+    try:
+        status, body = _send(connection, simulator_upload(content))
+    finally:
+        connection.close()
+    if status != 201:
+        raise RuntimeError(f"the upload to poll was refused: HTTP {status} {body[:200]!r}")
+    number = json.loads(body)["tracking_number"]
+    return Request("GET", STATUS_PATH.format(number), authorization=AUTHORIZATION)
+
+
+def _real_time_request() -> Request:
+    """A one-member 270 through ``S/core/soap``, answered with a 271 in the exchange."""
+    inquiry = x12_file("270", SITE, USER_ID, REAL_TIME_BYTES)
+    call = core_request(Kind.REAL_TIME, REAL_TIME_270, USER_ID, inquiry)
+    return Request("POST", f"/{SITE}/core/soap", call.body, call.content_type, expect=b"ST*271*")
+
+
+REAL_TIME_REQUEST = _real_time_request()
+
+
 @dataclass(frozen=True)
 class Measurements:
     hello: Tally
@@ -337,6 +369,8 @@ class Measurements:
     simulator_big: Tally
     paced_999: Tally
     saturated_999: Tally
+    status_poll: Tally
+    real_time_270: Tally
 
 
 def measure(folder: Path, seconds: float, small: bytes, big: bytes) -> Measurements:
@@ -354,6 +388,10 @@ def measure(folder: Path, seconds: float, small: bytes, big: bytes) -> Measureme
     with serving(lambda: start_simulator(folder, journal=True)) as server:
         log("posc-sim, journal on: 5 KB uploads")
         journal_on = rate(server.port, simulator_upload(small), seconds)
+        log("posc-sim: status polls, JSON API")
+        status_poll = rate(server.port, status_request(server.port, small), seconds)
+        log("posc-sim: real-time 270s, CORE SOAP")
+        real_time_270 = rate(server.port, REAL_TIME_REQUEST, seconds)
         log("posc-sim: 16 MB uploads")
         simulator_big = one_at_a_time(
             server.port, simulator_upload(big), lambda: wait_until_processed(server)
@@ -375,6 +413,8 @@ def measure(folder: Path, seconds: float, small: bytes, big: bytes) -> Measureme
         simulator_big,
         paced_999,
         saturated_999,
+        status_poll,
+        real_time_270,
     )
 
 
@@ -422,8 +462,17 @@ def figures(found: Measurements, seconds: float) -> list[Figure]:
             serial,
         ),
         Figure("  ratio to the bare endpoint", f"{simulator_big / bare_big:.1f}x (goal <= 2x)"),
+        *_rate_and_p99("JSON API status poll, GET batches/<tn>", found.status_poll, rates),
+        *_rate_and_p99("CORE real-time 270 -> 271, SOAP", found.real_time_270, rates),
         *_latency(found.paced_999, seconds, "at the users' pace", THINK_SECONDS),
         *_latency(found.saturated_999, seconds, "back to back", None),
+    ]
+
+
+def _rate_and_p99(label: str, tally: Tally, driver: str) -> list[Figure]:
+    return [
+        Figure(label, _per_second(tally, "req"), driver),
+        Figure("  p99", f"{tally.percentile(0.99) * 1000:.0f} ms"),
     ]
 
 

@@ -6,8 +6,9 @@ Run it from the project root (Locust puts the working directory on ``sys.path``,
 this file finds the ``loadtests`` package). At test start it creates the logins it needs
 through the control API (409, already there, is fine), so a fresh server needs no set-up; with
 faults on it also adds fault rules, and removes them when the test stops. The users are in
-``loadtests/users.py``: Uploader, Poller, Downloader, WebUser and TradingPartnerDay (name some
-on the command line to run only those). Profiles for ``--config`` are in loadtests/profiles/.
+``loadtests/users.py``: Uploader, Poller, Downloader, WebUser, TradingPartnerDay and CoreUser
+(name some on the command line to run only those). Profiles for ``--config`` are in
+loadtests/profiles/.
 
 Settings: an environment variable, or the flag (a ``posc-…`` key in a profile):
 
@@ -36,6 +37,7 @@ from loadtests.control import ControlClient, ControlError
 from loadtests.payloads import PASSWORD, PROVIDER_ID
 from loadtests.users import (  # noqa: F401  (Locust runs the user classes it finds here)
     RETRY_TYPE,
+    CoreUser,
     Downloader,
     LoadSettings,
     Poller,

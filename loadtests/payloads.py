@@ -7,13 +7,28 @@ agree on when a batch is answered. No Locust import here: the benchmark runs wit
 from __future__ import annotations
 
 import base64
+import hashlib
+import uuid
 import zlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
 from urllib3 import encode_multipart_formdata
 
 from posc_sim_fixtures.x12_builders import Submitter, build_of_size
+from simulator.web.core.envelope import (
+    ACTIONS_BY_KIND,
+    BATCH,
+    REAL_TIME,
+    RULE_VERSION,
+    SUCCESS,
+    CoreRefusalError,
+    Kind,
+)
+from simulator.web.core.soap import read_answer, write_request
+from simulator.x12.writer import MASSHEALTH_ID
 
 PROVIDER_ID = "110048577A"
 PASSWORD = "Load#2026x"  # of every login a load run creates
@@ -74,3 +89,57 @@ def acknowledged(status: dict[str, Any]) -> bool:
         isinstance(file, dict) and file.get("transaction_type") in ACKNOWLEDGEMENTS
         for file in files
     )
+
+
+# -- CAQH CORE SOAP ---------------------------------------------------------------------------
+
+REAL_TIME_270 = "X12_270_Request_005010X279A1"
+SUBMIT_837P = "X12_837_Request_005010X222A1"
+REAL_TIME_BYTES = 600  # one member: what a practice management system asks in real time
+
+
+@dataclass(frozen=True)
+class CoreRequest:
+    action: str
+    body: bytes
+    content_type: str
+
+
+def core_request(
+    kind: Kind, payload_type: str, user_id: str, payload: bytes | None, payload_id: str = ""
+) -> CoreRequest:
+    """A CORE SOAP request of the provider's, with the load logins' password."""
+    action = ACTIONS_BY_KIND[kind]
+    fields = [
+        ("PayloadType", payload_type),
+        ("ProcessingMode", REAL_TIME if kind is Kind.REAL_TIME else BATCH),
+        ("PayloadID", payload_id or str(uuid.uuid4())),
+        ("TimeStamp", datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")),
+        ("SenderID", PROVIDER_ID),
+        ("ReceiverID", MASSHEALTH_ID),
+        ("CORERuleVersion", RULE_VERSION),
+    ]
+    if payload is not None and kind is not Kind.REAL_TIME:
+        fields.append(("CheckSum", hashlib.sha1(payload).hexdigest()))
+    rendered = write_request(action, fields, payload, user_id, PASSWORD)
+    return CoreRequest(action.name, rendered.body, rendered.content_type)
+
+
+class CoreReply:
+    """Judges a CORE answer (``check``) and keeps what it carried."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, str] = {}
+        self.payload: bytes | None = None
+        self.ok = False
+
+    def check(self, response: Any) -> str | None:
+        try:
+            self.fields, self.payload = read_answer(
+                response.headers.get("Content-Type", ""), response.content
+            )
+        except (CoreRefusalError, ValueError) as error:
+            return f"not a CORE answer: {error}"
+        code = self.fields.get("ErrorCode")
+        self.ok = code == SUCCESS
+        return None if self.ok else f"{code}: {self.fields.get('ErrorMessage', '')}"

@@ -17,6 +17,7 @@ import itertools
 import random
 import re
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,12 +31,18 @@ from loadtests.payloads import (
     MAX_FILE_BYTES,
     PASSWORD,
     POLL_INTERVAL_SECONDS,
+    REAL_TIME_270,
+    REAL_TIME_BYTES,
+    SUBMIT_837P,
     THINK_SECONDS,
     UPLOAD_KINDS,
+    CoreReply,
     acknowledged,
+    core_request,
     upload_form,
     x12_file,
 )
+from simulator.web.core.envelope import ACK_RETRIEVAL_TYPE, FILELIST, Kind
 
 ACCOUNT_PREFIX = "LOAD"
 POLL_TIMEOUT_SECONDS = 60.0
@@ -442,6 +449,59 @@ class WebUser(PortalUser):
     @task
     def open_download_page(self) -> None:
         self.open_page("/batch/download")
+
+
+class CoreUser(PortalUser):
+    """A certified billing system on ``S/core/soap`` (CAQH CORE 2.2.0 SOAP).
+
+    Mostly real-time 270s at the user's pace, answered with a 271 inside the call; now and
+    then an 837P batch submission whose 999 it fetches back by PayloadID, then the FILELIST.
+    """
+
+    weight = 1
+
+    def on_start(self) -> None:
+        super().on_start()
+        self.endpoint = f"{self.site_path}/core/soap"
+        site = self.settings.site
+        self.inquiry = x12_file("270", site, self.user_id, REAL_TIME_BYTES)
+        self.claims = x12_file("837P", site, self.user_id, self.settings.file_bytes)
+
+    def call(
+        self, kind: Kind, payload_type: str, payload: bytes | None = None, payload_id: str = ""
+    ) -> CoreReply:
+        """One SOAP call named by its action; an ErrorCode other than Success fails it."""
+        reply = CoreReply()
+        request = core_request(kind, payload_type, self.user_id, payload, payload_id)
+        send(
+            self,
+            "POST",
+            self.endpoint,
+            f"/[site]/core/soap {request.action}",
+            reply.check,
+            data=request.body,
+            headers={"Content-Type": request.content_type},
+        )
+        return reply
+
+    @task(3)
+    def real_time_270(self) -> None:
+        self.call(Kind.REAL_TIME, REAL_TIME_270, self.inquiry)
+
+    @task(1)
+    def submit_and_retrieve(self) -> None:
+        """Submit, fetch the 999 by PayloadID once it is there, then ask for the FILELIST."""
+        payload_id = str(uuid.uuid4())
+        submitted = self.call(Kind.SUBMIT, SUBMIT_837P, self.claims, payload_id)
+        if not submitted.ok:
+            return
+        deadline = time.perf_counter() + POLL_TIMEOUT_SECONDS
+        while time.perf_counter() < deadline:
+            ack = self.call(Kind.ACK_RETRIEVAL, ACK_RETRIEVAL_TYPE, payload_id=payload_id)
+            if not ack.ok or ack.payload is not None:
+                break
+            time.sleep(POLL_INTERVAL_SECONDS)
+        self.call(Kind.RETRIEVAL, FILELIST, payload_id=FILELIST)
 
 
 def _is_page_shown(response: requests.Response) -> str | None:

@@ -32,6 +32,7 @@ from simulator.store.batches import (
     OwnerGoneError,
     add_batch,
     batch_status,
+    named_submission,
     newest_other_number,
 )
 from simulator.store.blobs import BlobStore, PendingBlob, StoredBlob
@@ -216,6 +217,23 @@ class BatchService:
             if found is None:
                 raise NotFoundError(f"There is no upload with tracking number {tracking_number!r}.")
             batch_id, status = found
+            files = files_of_batch(connection, batch_id, tracking_number, self._clock.now())
+            return BatchStatus(tracking_number, status, tuple(files))
+
+    def submission(self, account: AccountView, provider_id: str, file_name: str) -> BatchStatus:
+        """The provider's newest upload holding a file of that name, with its response files.
+
+        A CORE submission's file is named after its PayloadID, which is how a client asks for
+        its acknowledgment later. Another provider's or another site's uploads are not found.
+        """
+        provider = account.provider(provider_id)
+        with self._database.connected() as connection:
+            found = named_submission(connection, account.site, provider.pk, file_name)
+            if found is None:
+                raise NotFoundError(
+                    f"Provider {provider_id} has no submission {file_name!r} on this site."
+                )
+            batch_id, tracking_number, status = found
             files = files_of_batch(connection, batch_id, tracking_number, self._clock.now())
             return BatchStatus(tracking_number, status, tuple(files))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import IO
@@ -174,16 +174,35 @@ class FileService:
             downloaded=None if criteria.status == "all" else criteria.status == "downloaded",
         )
 
-    def download(self, account: AccountView, file_id: str) -> tuple[FileView, IO[bytes]]:
-        """Open a file of one of the account's providers and mark it downloaded now."""
+    def download(
+        self,
+        account: AccountView,
+        file_id: str,
+        provider_id: str | None = None,
+        transaction_types: Sequence[str] | None = None,
+    ) -> tuple[FileView, IO[bytes]]:
+        """Open a file of one of the account's providers and mark it downloaded now.
+
+        ``provider_id`` narrows the search to that provider's files, ``transaction_types`` to
+        files of those types: a file outside them is not found, and not marked.
+        """
         now = self._clock.now()
         allowed = [provider.provider_id for provider in account.providers]
+        if provider_id is not None:
+            allowed = [account.provider(provider_id).provider_id]
         with self._database.writing() as connection:
-            found = stored_files.mark_downloaded(connection, account.site, file_id, allowed, now)
+            found = stored_files.mark_downloaded(
+                connection, account.site, file_id, allowed, now, transaction_types
+            )
         if found is None:
             raise NotFoundError(f"There is no file {file_id!r} for your providers.")
         view = FileView(*found)
         return view, self._blobs.open(view.blob_key)
+
+    def keep_acknowledgment(self, account: AccountView, provider_id: str, content: bytes) -> str:
+        """Keep a submitter's 999 for a file it retrieved, in the site's file store; its key."""
+        account.provider(provider_id)
+        return self._blobs.write_bytes(account.site, content).key
 
 
 def files_of_batch(

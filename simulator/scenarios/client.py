@@ -1,7 +1,8 @@
 """The built-in reference client: what a well-behaved trading partner's software does.
 
-It speaks only the public interface (the JSON API of one site), so a scenario run with it
-is the same test a partner's own client would face.
+It speaks only the public interface (the JSON API of one site, or its CAQH CORE endpoint
+for steps with ``channel: core``), so a scenario run with it is the same test a partner's
+own client would face.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from posc_sim_fixtures.x12_builders import (
     build_837i,
     build_837p,
 )
+from simulator.scenarios.core_client import CoreChannel
 from simulator.scenarios.setup import Control
 from simulator.sites import SITES
 
@@ -75,6 +77,7 @@ class ReferenceClient:
         self.control = control
         self.wait_seconds = wait_seconds
         self.http = requests.Session()
+        self.core = CoreChannel(f"{self.root}/{site}", state, self._content, wait_seconds)
 
     # -- the steps --------------------------------------------------------------------------
 
@@ -91,6 +94,9 @@ class ReferenceClient:
             self._harness("/clock", {"advance": step["advance_clock"]})
         if step.get("unlock"):
             self._harness(f"/users/{self.site}/{self.state.user_id}/unlock", None)
+        if step.get("channel", "api") == "core":
+            self.core.run_step(step)
+            return
         if step.get("login") or step.get("me"):
             self._call("GET", "/me")
         if "upload" in step or "build" in step:

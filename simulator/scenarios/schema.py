@@ -196,6 +196,9 @@ RULES: dict[str, Rule] = {
             "zip": FLAG,
             "wait_for_status": BATCH_STATUS,
             "unlock": FLAG,
+            "channel": TEXT,
+            "real_time": FLAG,
+            "bad_checksum": FLAG,
         }
     ),
     "expectation": Rule(

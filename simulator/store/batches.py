@@ -55,6 +55,17 @@ _STATUS = select(Batch.id, Batch.status).where(
     Batch.tracking_number == bindparam("tracking_number"),
     Batch.provider_pk.in_(bindparam("providers", expanding=True)),
 )
+_NAMED_SUBMISSION = (
+    select(Batch.id, Batch.tracking_number, Batch.status)
+    .join(BatchFile, BatchFile.batch_id == Batch.id)
+    .where(
+        Batch.site == bindparam("site"),
+        Batch.provider_pk == bindparam("provider_pk"),
+        BatchFile.name == bindparam("name"),
+    )
+    .order_by(Batch.id.desc())
+    .limit(1)
+)
 _NEWEST_OTHER = (
     select(Batch.tracking_number)
     .where(Batch.site == bindparam("site"), Batch.tracking_number != bindparam("own"))
@@ -121,6 +132,15 @@ def batch_status(
     parameters = {"site": site, "tracking_number": tracking_number, "providers": provider_pks}
     found = connection_of(executor).execute(_STATUS, parameters).first()
     return (found.id, found.status) if found is not None else None
+
+
+def named_submission(
+    executor: Executor, site: str, provider_pk: int, file_name: str
+) -> tuple[int, str, str] | None:
+    """Key, tracking number and status of the provider's newest batch holding that file name."""
+    parameters = {"site": site, "provider_pk": provider_pk, "name": file_name}
+    found = connection_of(executor).execute(_NAMED_SUBMISSION, parameters).first()
+    return (found.id, found.tracking_number, found.status) if found is not None else None
 
 
 def newest_other_number(executor: Executor, site: str, own: str) -> str | None:

@@ -191,13 +191,22 @@ def _listing(
 
 
 def mark_downloaded(
-    executor: Executor, site: str, file_id: str, providers: Sequence[str], now: datetime
+    executor: Executor,
+    site: str,
+    file_id: str,
+    providers: Sequence[str],
+    now: datetime,
+    transaction_types: Sequence[str] | None = None,
 ) -> FileColumns | None:
-    """A file of one of ``providers`` available at ``now``, marked downloaded then, in the
-    caller's write transaction; ``None`` if there is no such file."""
+    """A file of one of ``providers`` (and of ``transaction_types``, if given) available at
+    ``now``, marked downloaded then, in the caller's write transaction; ``None`` if there is
+    no such file."""
     connection = connection_of(executor)
+    statement = _DOWNLOADABLE
+    if transaction_types is not None:
+        statement = statement.where(ResponseFile.transaction_type.in_(list(transaction_types)))
     found = connection.execute(
-        _DOWNLOADABLE,
+        statement,
         {"site": site, "file_id": file_id, "now": now, "providers": list(providers)},
     ).first()
     if found is None:

@@ -58,6 +58,11 @@ class ServerProcess:
             )
         return cls(f"http://{HOST}:{port}", process, log)
 
+    @property
+    def port(self) -> int:
+        """The loopback port the server listens on, for clients that connect by port."""
+        return int(self.url.rsplit(":", 1)[1])
+
     def output(self) -> str:
         """What the server printed so far: its welcome, then its log."""
         return self.log.read_text(errors="replace")

@@ -20,8 +20,11 @@ LOG = logging.getLogger(__name__)
 OUTCOME_KEY = "journal_outcome"
 PROVIDER_KEY = "journal_provider_id"
 TRACKING_KEY = "journal_tracking_number"
+OPERATION_KEY = "journal_operation"
+USER_KEY = "journal_user_id"
 STARTED_KEY = "request_started"
 CREDENTIAL_REFUSALS = frozenset({"invalid_credentials", "account_locked"})
+SOFTWARE_DOORS = frozenset({"api", "core"})  # credentials on every call: a refusal is a login
 
 OPERATIONS: dict[tuple[str, str], str] = {
     ("auth.login", "POST"): "login",
@@ -43,6 +46,9 @@ OPERATIONS: dict[tuple[str, str], str] = {
     ("api.files", "GET"): "search",
     ("batch.file", "GET"): "download",
     ("api.file", "GET"): "download",
+    # A CORE call names its operation once its action is known; before that it is "any".
+    ("core.soap_call", "POST"): "any",
+    ("core.mime_call", "POST"): "any",
 }
 
 
@@ -51,8 +57,19 @@ def note_outcome(code: str) -> None:
     setattr(g, OUTCOME_KEY, code)
 
 
-def note_subject(provider_id: str | None = None, tracking_number: str | None = None) -> None:
-    """Name the provider and the upload a request was about, for its journal entry."""
+def note_operation(operation: str) -> None:
+    """Name the operation of a request whose endpoint carries several (a CORE action)."""
+    setattr(g, OPERATION_KEY, operation)
+
+
+def note_subject(
+    provider_id: str | None = None,
+    tracking_number: str | None = None,
+    user_id: str | None = None,
+) -> None:
+    """Name the user, provider and upload a request was about, for its journal entry."""
+    if user_id is not None:
+        setattr(g, USER_KEY, user_id[:32])
     if provider_id is not None:
         setattr(g, PROVIDER_KEY, provider_id)
     if tracking_number is not None:
@@ -66,11 +83,11 @@ def note_start() -> None:
 
 def record_request(response: Response) -> Response:
     """``after_request``: journal the request if its endpoint has an operation."""
-    operation = OPERATIONS.get((request.endpoint or "", request.method))
+    operation = g.get(OPERATION_KEY) or OPERATIONS.get((request.endpoint or "", request.method))
     if operation is None:
         return response
     outcome = g.get(OUTCOME_KEY) or ("ok" if response.status_code < 400 else "error")
-    if request.blueprint == "api" and outcome in CREDENTIAL_REFUSALS:
+    if request.blueprint in SOFTWARE_DOORS and outcome in CREDENTIAL_REFUSALS:
         operation = "login"
     services = runtime()
     started = g.get(STARTED_KEY)
@@ -99,6 +116,8 @@ def _user_id() -> str | None:
     account = g.get("account")
     if account is not None:
         return str(account.user_id)
+    if g.get(USER_KEY):
+        return str(g.get(USER_KEY))
     if request.authorization is not None and request.authorization.username:
         return request.authorization.username
     form = request.__dict__.get("form")  # only a body already parsed: never parse here

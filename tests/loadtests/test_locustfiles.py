@@ -18,7 +18,7 @@ import pytest
 from tests.e2e.conftest import LiveServer
 
 ROOT = Path(__file__).resolve().parents[2]
-USER_CLASSES = {"Uploader", "Poller", "Downloader", "WebUser", "TradingPartnerDay"}
+USER_CLASSES = {"Uploader", "Poller", "Downloader", "WebUser", "TradingPartnerDay", "CoreUser"}
 SUBPROCESS_TIMEOUT = 180
 
 
@@ -57,6 +57,13 @@ def test_locust_finds_every_user_class(locustfiles: str) -> None:
     assert result.returncode == 0, result.stderr
     listed = {line.strip() for line in result.stdout.splitlines()}
     assert listed >= USER_CLASSES, result.stdout
+
+
+def test_the_core_locustfile_runs_only_the_core_user() -> None:
+    result = locust("-f", "loadtests/core_locustfile.py", "--list")
+    assert result.returncode == 0, result.stderr
+    listed = {line.strip() for line in result.stdout.splitlines()} & USER_CLASSES
+    assert listed == {"CoreUser"}, result.stdout
 
 
 def final_stats(prefix: Path) -> dict[tuple[str, str], dict[str, str]]:

@@ -26,6 +26,8 @@ def test_the_server_answers_the_landing_page_and_is_ready(
     login = requests.get(f"{posc_sim_server.prod_url}/login", timeout=10)
     assert login.headers["X-POSC-Site"] == "prod"
     assert posc_sim_server.test_url == f"{posc_sim_server.url}/test"
+    by_port = requests.get(f"http://127.0.0.1:{posc_sim_server.port}/", timeout=10)
+    assert by_port.status_code == 200
 
 
 def test_the_server_hashes_with_the_cheap_method_and_stops_by_its_pid(

@@ -1,0 +1,160 @@
+"""Every batch action on both sites, through SOAP (inline and MTOM) and MIME."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from xml.etree import ElementTree
+
+import pytest
+from flask.testing import FlaskClient
+
+from posc_sim_fixtures.x12_builders import Submitter, build_834, build_837p
+from simulator.runtime import Runtime
+from tests.web.core.helpers import PROVIDER, Answer, fields, file_list, mime_call, soap_call
+from tests.web.helpers import basic, create_user, place_file
+
+WAYS = ("soap", "mtom", "mime")
+SITES = ("test", "prod")
+Call = Callable[..., Answer]
+
+
+@pytest.fixture
+def carol(client: FlaskClient) -> str:
+    for site in SITES:
+        create_user(client, site, "CAROL01", providers=[PROVIDER])
+    return "CAROL01"
+
+
+@pytest.fixture(params=WAYS)
+def call(request: pytest.FixtureRequest, client: FlaskClient) -> Call:
+    """``call(site, action, values, payload=...)`` through one way in."""
+    way = request.param
+
+    def send(site: str, action: str, values: dict[str, str], **kwargs: object) -> Answer:
+        if way == "mime":
+            return mime_call(client, site, values, user_id="CAROL01", **kwargs)  # type: ignore[arg-type]
+        return soap_call(
+            client,
+            site,
+            action,
+            values,
+            user_id="CAROL01",
+            mtom=way == "mtom",
+            **kwargs,  # type: ignore[arg-type]
+        )
+
+    return send
+
+
+def claims(site: str) -> bytes:
+    return build_837p(Submitter("SUB000001", usage_indicator="T" if site == "test" else "P"))
+
+
+@pytest.mark.parametrize("site", SITES)
+@pytest.mark.parametrize("action", ["BatchSubmitTransaction", "GenericBatchSubmissionTransaction"])
+def test_a_batch_submission_is_an_upload_with_a_tracking_number(
+    client: FlaskClient, carol: str, call: Call, site: str, action: str
+) -> None:
+    payload = claims(site)
+    values = fields("X12_837_Request_005010X222A1", payload=payload)
+    answer = call(site, action, values, payload=payload)
+    assert answer.status == 200, answer.raw
+    assert answer.error_code == "Success"
+    assert answer.fields["PayloadID"] == values["PayloadID"]
+    tracking = answer.error_message
+    status = client.get(f"/{site}/api/v1/batches/{tracking}", headers=basic(carol))
+    assert status.status_code == 200
+    batch = client.get(f"/_sim/v1/batches/{site}/{tracking}").get_json()
+    assert batch["transaction_type"] == "837P"
+
+
+@pytest.mark.parametrize("site", SITES)
+def test_the_acknowledgment_of_a_submission_is_its_999(
+    client: FlaskClient, runtime: Runtime, carol: str, call: Call, site: str
+) -> None:
+    payload = claims(site)
+    submitted = fields("X12_837_Request_005010X222A1", payload=payload)
+    call(site, "BatchSubmitTransaction", submitted, payload=payload)
+    ask = fields("X12_999_RetrievalRequest_005010X231A1", payload_id=submitted["PayloadID"])
+    before = call(site, "BatchSubmitAckRetrievalTransaction", ask)
+    assert before.error_code == "Success"
+    assert before.payload is None
+    assert "not available yet" in before.error_message
+    runtime.processor.run_pending()
+    answer = call(site, "BatchSubmitAckRetrievalTransaction", ask)
+    assert answer.error_code == "Success", answer.fields
+    assert answer.fields["PayloadType"] == "X12_999_Response_005010X231A1"
+    assert answer.payload is not None
+    assert b"ST*999*" in answer.payload
+    assert b"AK9*A*1*1*1~" in answer.payload
+
+
+@pytest.mark.parametrize("site", SITES)
+def test_the_file_list_and_the_retrieval_of_a_placed_834(
+    client: FlaskClient, carol: str, call: Call, site: str
+) -> None:
+    enrollment = build_834(Submitter("SUB000001")).decode()
+    placed = place_file(client, site, enrollment, transaction_type="834")
+    listing = call(site, "BatchResultsRetrievalTransaction", file_list())
+    assert listing.error_code == "Success", listing.fields
+    assert listing.fields["PayloadType"] == "FILELIST"
+    assert listing.payload is not None
+    files = ElementTree.fromstring(listing.payload).findall("File")
+    listed = {f.findtext("PayloadID"): f for f in files}
+    entry = listed[placed["file_id"]]
+    assert entry.findtext("PayloadType") == "X12_834_Response_005010X220A1"
+    assert entry.findtext("FileName") == placed["file_name"]
+    assert entry.findtext("DateLastDownloaded") == ""
+
+    ask = fields("X12_834_Request_005010X220A1", payload_id=placed["file_id"])
+    answer = call(site, "GenericBatchRetrievalTransaction", ask)
+    assert answer.error_code == "Success", answer.fields
+    assert answer.payload == enrollment.encode()
+    assert answer.fields["PayloadType"] == "X12_834_Response_005010X220A1"
+
+    again = call(site, "BatchResultsRetrievalTransaction", file_list())
+    assert again.payload is not None
+    relisted = {f.findtext("PayloadID"): f for f in ElementTree.fromstring(again.payload)}
+    assert relisted[placed["file_id"]].findtext("DateLastDownloaded")
+
+
+@pytest.mark.parametrize("site", SITES)
+@pytest.mark.parametrize(
+    "action", ["BatchResultsAckSubmitTransaction", "GenericBatchReceiptConfirmationTransaction"]
+)
+def test_a_999_for_a_retrieved_file_is_kept(
+    client: FlaskClient, carol: str, call: Call, site: str, action: str
+) -> None:
+    ack = b"ISA*00*          *00*          *ZZ*SUB000001      *ZZ*DMA7384        *~ST*999*0001~"
+    values = fields("X12_999_SubmissionRequest_005010X231A1", payload=ack)
+    answer = call(site, action, values, payload=ack)
+    assert answer.status == 200
+    assert answer.error_code == "Success", answer.fields
+    journal = client.get(f"/_sim/v1/journal?site={site}&operation=acknowledge").get_json()
+    assert [e["outcome"] for e in journal["entries"]] == ["ok"]
+
+
+@pytest.mark.parametrize(
+    ("payload_type", "transaction_type"),
+    [
+        ("X12_837_Request_005010X222A1", "837P"),
+        ("X12_837_Request_005010X223A2", "837I"),
+        ("X12_837_Request_005010X224A2", "837D"),
+        ("X12_270_Request_005010X279A1", "270"),
+        ("X12_276_Request_005010X212", "276"),
+        ("X12_278_Request_005010X217", "278"),
+        ("X12_834_Request_005010X220A1", "834"),
+    ],
+)
+def test_each_payload_type_is_an_upload_of_its_transaction_type(
+    client: FlaskClient, carol: str, payload_type: str, transaction_type: str
+) -> None:
+    payload = claims("test")
+    values = fields(payload_type, payload=payload)
+    answer = soap_call(
+        client, "test", "BatchSubmitTransaction", values, user_id=carol, payload=payload
+    )
+    assert answer.error_code == "Success", answer.fields
+    batch = client.get(f"/_sim/v1/batches/test/{answer.error_message}").get_json()
+    assert batch["transaction_type"] == transaction_type
+    assert [f["name"] for f in batch["files"]] == [values["PayloadID"]]
