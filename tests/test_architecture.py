@@ -17,7 +17,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # Lowest first. Packages in one tuple share a layer and must not import each other.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("simulator.x12", "simulator.sites", "simulator.work", "simulator.hashing", "simulator.isotime"),
+    (
+        "simulator.x12",
+        "simulator.sites",
+        "simulator.work",
+        "simulator.hashing",
+        "simulator.isotime",
+    ),
     ("simulator.errors",),
     ("simulator.settings",),
     ("simulator.store",),
