@@ -16,6 +16,7 @@ import click
 
 from posc_sim_fixtures.datasets import DATASETS, DEMO_ACCOUNTS
 from simulator import __version__
+from simulator.certification_cli import certification
 from simulator.control.seeding import SeededSite, reset_sites, seed_unseeded_sites, seeded_sites
 from simulator.faults.rules import parse_rule
 from simulator.loadtest import loadtest
@@ -287,6 +288,7 @@ def _credentials(site: str) -> str:
 
 
 cli.add_command(loadtest)
+cli.add_command(certification)
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ from simulator.clock import SERVER_STATE_ID, Clock
 from simulator.faults.service import FaultService
 from simulator.portal.access import AccountService
 from simulator.portal.batches import BatchService
+from simulator.portal.certification import CertificationService
 from simulator.portal.files import FileService
 from simulator.portal.journal import Journal
 from simulator.portal.passwords import SecretHasher
@@ -43,6 +44,7 @@ class Runtime:
     processor: Processor
     realtime: RealtimeService
     faults: FaultService
+    certification: CertificationService
 
     @classmethod
     def open(cls, settings: Settings) -> Runtime:
@@ -60,8 +62,11 @@ class Runtime:
             enabled=settings.journal_enabled,
             max_entries=settings.journal_max_entries,
         )
-        processor = Processor(database, clock, blobs, settings, faults, journal)
-        batches = BatchService(database, clock, blobs, settings.site, faults, processor.wake.set)
+        certification = CertificationService(database, clock, settings)
+        processor = Processor(database, clock, blobs, settings, faults, journal, certification)
+        batches = BatchService(
+            database, clock, blobs, settings.site, faults, certification, processor.wake.set
+        )
         return cls(
             settings=settings,
             database=database,
@@ -77,6 +82,7 @@ class Runtime:
                 database, clock, settings.site, faults, Roster(database), ClaimBook(database)
             ),
             faults=faults,
+            certification=certification,
         )
 
     def prepare_storage(self) -> None:

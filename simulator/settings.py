@@ -129,6 +129,7 @@ class SiteSettings:
     archive_after_months: int = 6
     validation: str = "structure"
     session_idle_minutes: int = 20
+    certification: str = "off"
 
 
 SITE_PARSERS: dict[str, Parser] = {
@@ -140,6 +141,7 @@ SITE_PARSERS: dict[str, Parser] = {
     "archive_after_months": _whole_number(1, 1200),
     "validation": _choice("structure", "full"),
     "session_idle_minutes": _whole_number(1, 1440),
+    "certification": _choice("off", "required"),
 }
 
 
@@ -164,6 +166,7 @@ class Settings:
     journal_enabled: bool = True
     journal_max_entries: int = 100_000
     sync_files: bool = False
+    certification_passes: int = 2
     fault_rules: tuple[dict[str, Any], ...] = ()
     sites: Mapping[str, SiteSettings] = field(
         default_factory=lambda: {code: SiteSettings() for code in SITE_CODES}
@@ -198,6 +201,7 @@ SERVER_PARSERS: dict[str, Parser] = {
     "journal_enabled": _flag,
     "journal_max_entries": _whole_number(1, 100_000_000),
     "sync_files": _flag,
+    "certification_passes": _whole_number(1, 100),
     "fault_rules": _fault_tables,
 }
 
