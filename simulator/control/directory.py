@@ -18,10 +18,9 @@ from simulator.portal.accounts import (
     add_user,
     find_provider,
     organization_named,
-    providers_of,
-    users_of,
 )
 from simulator.portal.errors import ConflictError, InvalidRequestError
+from simulator.store.accounts import providers_of, users_of
 from simulator.store.models import Member, Provider, User
 from simulator.web.context import runtime
 

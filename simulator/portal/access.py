@@ -16,11 +16,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
-
-from sqlalchemy import and_, bindparam, or_, select
-from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
 
 from simulator.clock import Clock
 from simulator.faults.service import FaultService
@@ -37,8 +32,9 @@ from simulator.portal.errors import (
 )
 from simulator.portal.passwords import SecretHasher, check_password_policy, normalize_answer
 from simulator.settings import SiteSettings
-from simulator.store.database import Database
-from simulator.store.models import Provider, SecurityQuestion, User, UserProvider
+from simulator.store.accounts import UserFacts, acting_providers, find_user, user_facts
+from simulator.store.database import Database, Executor, Transaction
+from simulator.store.models import SecurityQuestion, User
 
 RESET_TRIES = 2
 LOGIN_FAULTS = frozenset({"lockout", "force_password_change"})
@@ -169,7 +165,7 @@ class AccountService:
         """
         self._login_faults(site, user_id)
         with self._database.connected() as connection:
-            facts = connection.execute(USER_FACTS, {"site": site, "user_id": user_id}).first()
+            facts = user_facts(connection, site, user_id)
             if facts is None:
                 raise InvalidCredentialsError("The submitter ID or password is not correct.")
             if facts.locked:
@@ -361,7 +357,7 @@ class AccountService:
 
     # -- views ------------------------------------------------------------------------------
 
-    def _view(self, reader: Session | Connection, user: UserFacts) -> AccountView:
+    def _view(self, reader: Executor, user: UserFacts) -> AccountView:
         expires_at = user.password_changed_at + timedelta(
             days=self._site_rules(user.site).password_max_age_days
         )
@@ -378,7 +374,7 @@ class AccountService:
             must_change_password=user.must_change_password,
             password_expired=self._clock.now() >= expires_at,
             password_stamp=hashlib.sha256(user.password_hash.encode()).hexdigest()[:16],
-            providers=_provider_views(reader, user),
+            providers=tuple(ProviderView(*row) for row in acting_providers(reader, user)),
             pk=user.id,
         )
 
@@ -393,18 +389,18 @@ _RESET_REFUSED_MESSAGE = (
 )
 
 
-def _find_user(session: Session, site: str, user_id: str) -> User | None:
-    return session.scalar(select(User).where(User.site == site, User.user_id == user_id))
+def _find_user(session: Transaction, site: str, user_id: str) -> User | None:
+    return find_user(session, site, user_id)
 
 
-def _require_user(session: Session, site: str, user_id: str) -> User:
+def _require_user(session: Transaction, site: str, user_id: str) -> User:
     user = _find_user(session, site, user_id)
     if user is None:
         raise InvalidCredentialsError("The submitter ID or password is not correct.")
     return user
 
 
-def _customer(session: Session, site: str, user_id: str) -> User:
+def _customer(session: Transaction, site: str, user_id: str) -> User:
     """The account Customer Services is asked about; an unknown one is plainly not found."""
     user = _find_user(session, site, user_id)
     if user is None:
@@ -422,56 +418,6 @@ def _check_resettable(user: User) -> None:
             "No security questions are on file for this submitter ID. Contact MassHealth "
             "Customer Services at 1-800-841-2900 to have your password reset."
         )
-
-
-class UserFacts(Protocol):
-    """What a view of an account is made of: a ``User`` row, or the columns of ``USER_FACTS``."""
-
-    id: int
-    site: str
-    user_id: str
-    organization_id: int | None
-    security_level: str
-    password_hash: str
-    password_changed_at: datetime
-    must_change_password: bool
-    failed_logins: int
-    locked: bool
-    first_name: str
-    last_name: str
-    company_name: str
-    email: str
-    phone: str
-
-
-# Every API call reads an account and its providers: these statements are built once, since
-# building a statement costs more than running it.
-USER_FACTS = select(*(getattr(User, name) for name in UserFacts.__annotations__)).where(
-    User.site == bindparam("site"), User.user_id == bindparam("user_id")
-)
-_PROVIDER_COLUMNS = select(Provider.provider_id, Provider.name, Provider.npi, Provider.id)
-_GRANTED = Provider.id.in_(
-    select(UserProvider.provider_pk).where(UserProvider.user_pk == bindparam("user_pk"))
-)
-GRANTED_PROVIDERS = _PROVIDER_COLUMNS.where(_GRANTED).order_by(Provider.provider_id)
-ORGANIZATION_PROVIDERS = _PROVIDER_COLUMNS.where(
-    or_(
-        _GRANTED,
-        and_(Provider.site == bindparam("site"), Provider.organization_id == bindparam("org")),
-    )
-).order_by(Provider.provider_id)
-
-
-def _provider_views(reader: Session | Connection, user: UserFacts) -> tuple[ProviderView, ...]:
-    """A master user acts for every provider of the organization; others for their grants."""
-    if user.security_level == "master" and user.organization_id is not None:
-        rows = reader.execute(
-            ORGANIZATION_PROVIDERS,
-            {"user_pk": user.id, "site": user.site, "org": user.organization_id},
-        )
-    else:
-        rows = reader.execute(GRANTED_PROVIDERS, {"user_pk": user.id})
-    return tuple(ProviderView(*row) for row in rows)
 
 
 def _check_profile(change: ProfileChange) -> None:

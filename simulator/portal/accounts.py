@@ -6,13 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from simulator.portal.errors import ConflictError, InvalidRequestError
 from simulator.portal.identifiers import is_valid_npi, is_valid_pid_sl, is_valid_user_id
 from simulator.portal.passwords import SecretHasher, check_password_policy, normalize_answer
-from simulator.store.models import Organization, Provider, SecurityQuestion, User, UserProvider
+from simulator.store import accounts as stored
+from simulator.store.database import Transaction
+from simulator.store.models import Organization, Provider, SecurityQuestion, User
 
 SECURITY_LEVELS = ("master", "user")
 SECURITY_QUESTION_COUNT = 2
@@ -43,27 +42,22 @@ class NewUser:
     security_questions: Sequence[tuple[str, str]] = field(default_factory=tuple)
 
 
-def organization_named(session: Session, site: str, name: str) -> Organization:
+def organization_named(session: Transaction, site: str, name: str) -> Organization:
     """The site's organization of that name, created on first use."""
-    found = session.scalar(
-        select(Organization).where(Organization.site == site, Organization.name == name)
-    )
+    found = stored.find_organization(session, site, name)
     if found is not None:
         return found
     organization = Organization(site=site, name=name)
-    session.add(organization)
-    session.flush()
+    stored.add_row(session, organization)
     return organization
 
 
-def find_provider(session: Session, site: str, provider_id: str) -> Provider | None:
-    return session.scalar(
-        select(Provider).where(Provider.site == site, Provider.provider_id == provider_id)
-    )
+def find_provider(session: Transaction, site: str, provider_id: str) -> Provider | None:
+    return stored.find_provider(session, site, provider_id)
 
 
 def add_provider(
-    session: Session, site: str, new: NewProvider, organization: Organization | None = None
+    session: Transaction, site: str, new: NewProvider, organization: Organization | None = None
 ) -> Provider:
     if not is_valid_pid_sl(new.provider_id):
         raise InvalidRequestError(
@@ -80,13 +74,12 @@ def add_provider(
         npi=new.npi,
         organization=organization,
     )
-    session.add(provider)
-    session.flush()
+    stored.add_row(session, provider)
     return provider
 
 
 def add_user(
-    session: Session,
+    session: Transaction,
     site: str,
     new: NewUser,
     *,
@@ -124,24 +117,12 @@ def add_user(
             for position, (question, answer) in enumerate(new.security_questions, start=1)
         ],
     )
-    session.add(user)
-    session.flush()
-    grant_providers(session, user, providers)
+    stored.add_row(session, user)
+    stored.grant(session, user, providers)
     return user
 
 
-def grant_providers(session: Session, user: User, providers: Sequence[Provider]) -> None:
-    """Let ``user`` act for ``providers`` (grants it already has are kept once)."""
-    granted = {provider.id for provider in user.providers}
-    for provider in providers:
-        if provider.id not in granted:
-            session.add(UserProvider(site=user.site, user_pk=user.id, provider_pk=provider.id))
-            granted.add(provider.id)
-    session.flush()
-    session.expire(user, ["providers"])
-
-
-def _check_new_user(session: Session, site: str, new: NewUser) -> None:
+def _check_new_user(session: Transaction, site: str, new: NewUser) -> None:
     if not is_valid_user_id(new.user_id):
         raise InvalidRequestError(
             "A user ID is 3 to 32 letters, digits, dots, dashes or underscores."
@@ -151,18 +132,5 @@ def _check_new_user(session: Session, site: str, new: NewUser) -> None:
     if new.security_questions and len(new.security_questions) != SECURITY_QUESTION_COUNT:
         raise InvalidRequestError("A user has exactly two security questions, or none yet.")
     check_password_policy(new.password)
-    existing = session.scalar(select(User.id).where(User.site == site, User.user_id == new.user_id))
-    if existing is not None:
+    if stored.user_exists(session, site, new.user_id):
         raise ConflictError(f"User {new.user_id} already exists on this site.")
-
-
-def users_of(session: Session, site: str) -> list[User]:
-    return list(session.scalars(select(User).where(User.site == site).order_by(User.user_id)))
-
-
-def providers_of(session: Session, site: str) -> list[Provider]:
-    return list(
-        session.scalars(
-            select(Provider).where(Provider.site == site).order_by(Provider.provider_id)
-        )
-    )

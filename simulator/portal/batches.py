@@ -13,10 +13,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import bindparam, exists, insert, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
-
 from simulator.clock import Clock
 from simulator.faults.service import FaultService
 from simulator.portal.access import AccountView
@@ -32,9 +28,15 @@ from simulator.portal.files import FileView, files_of_batch
 from simulator.portal.transactions import upload_type
 from simulator.portal.zips import extract_members, looks_like_zip
 from simulator.settings import SiteSettings
+from simulator.store.batches import (
+    NewBatch,
+    OwnerGoneError,
+    add_batch,
+    batch_status,
+    newest_other_number,
+)
 from simulator.store.blobs import BlobStore, PendingBlob, StoredBlob
-from simulator.store.database import Database
-from simulator.store.models import Batch, BatchFile, Job, Provider, User
+from simulator.store.database import Database, Executor
 from simulator.store.sequences import next_value
 
 TRACKING_BASE = 100_000_000_000
@@ -173,74 +175,34 @@ class BatchService:
 
     def _record(
         self,
-        session: Session,
+        session: Executor,
         account: AccountView,
         provider_id: str,
         transaction_type: str,
         stored: list[tuple[str, StoredBlob]],
     ) -> Receipt:
-        """The batch, its files and its job, the rows named by the keys read at sign-in.
-
-        The account and provider are checked to be still there, by key and by name, in this
-        write transaction: a reset since sign-in may have deleted them or given their keys to
-        new rows. The foreign keys are the last word where another database allows a race.
-        """
+        """The batch, its files and its job, the rows named by the keys read at sign-in."""
         site = account.site
         now = self._clock.now()
         provider = account.provider(provider_id)
-        connection = session.connection()
-        still_there = connection.execute(
-            _STILL_THERE,
-            {
-                "site": site,
-                "user_pk": account.pk,
-                "user_id": account.user_id,
-                "provider_pk": provider.pk,
-                "provider_id": provider_id,
-            },
-        ).one()
-        if not all(still_there):
-            raise _gone(account.user_id, provider_id)
         tracking_number = str(TRACKING_BASE + next_value(session, site, "tracking_number"))
-        batch = {
-            "site": site,
-            "tracking_number": tracking_number,
-            "user_pk": account.pk,
-            "provider_pk": provider.pk,
-            "transaction_type": transaction_type,
-            "status": "received",
-            "received_at": now,
-            "total_bytes": sum(blob.size for _, blob in stored),
-        }
+        new = NewBatch(
+            site=site,
+            tracking_number=tracking_number,
+            user_pk=account.pk,
+            user_id=account.user_id,
+            provider_pk=provider.pk,
+            provider_id=provider_id,
+            transaction_type=transaction_type,
+            received_at=now,
+            files=stored,
+        )
         try:
-            batch_id = connection.execute(_ADD_BATCH, batch).scalar_one()
-        except IntegrityError:
-            raise _gone(account.user_id, provider_id) from None
-        connection.execute(
-            _ADD_FILE,
-            [
-                {
-                    "site": site,
-                    "batch_id": batch_id,
-                    "position": position,
-                    "name": name,
-                    "size": blob.size,
-                    "sha256": blob.sha256,
-                    "blob_key": blob.key,
-                }
-                for position, (name, blob) in enumerate(stored, start=1)
-            ],
-        )
-        connection.execute(
-            _ADD_JOB,
-            {
-                "site": site,
-                "batch_id": batch_id,
-                "state": "queued",
-                "run_after": now,
-                "attempts": 0,
-            },
-        )
+            add_batch(session, new)
+        except OwnerGoneError:
+            raise NotFoundError(
+                f"The account {account.user_id} or provider {provider_id} no longer exists."
+            ) from None
         return Receipt(
             tracking_number=tracking_number,
             site=site,
@@ -254,53 +216,19 @@ class BatchService:
         """The batch and its available response files, for the account's providers only."""
         allowed = [provider.pk for provider in account.providers]
         with self._database.connected() as connection:
-            batch = connection.execute(
-                BATCH_STATUS,
-                {"site": account.site, "tracking_number": tracking_number, "providers": allowed},
-            ).first()
-            if batch is None:
+            found = batch_status(connection, account.site, tracking_number, allowed)
+            if found is None:
                 raise NotFoundError(f"There is no upload with tracking number {tracking_number!r}.")
-            files = files_of_batch(connection, batch.id, tracking_number, self._clock.now())
-            return BatchStatus(tracking_number, batch.status, tuple(files))
+            batch_id, status = found
+            files = files_of_batch(connection, batch_id, tracking_number, self._clock.now())
+            return BatchStatus(tracking_number, status, tuple(files))
 
 
-# Built once, since building a statement costs more than running it: every upload adds a
-# batch, its files and its job, and clients poll the status of their uploads often.
-_STILL_THERE = select(
-    exists().where(
-        User.id == bindparam("user_pk"),
-        User.site == bindparam("site"),
-        User.user_id == bindparam("user_id"),
-    ),
-    exists().where(
-        Provider.id == bindparam("provider_pk"),
-        Provider.site == bindparam("site"),
-        Provider.provider_id == bindparam("provider_id"),
-    ),
-)
-_ADD_BATCH = insert(Batch).returning(Batch.id)
-_ADD_FILE = insert(BatchFile)
-_ADD_JOB = insert(Job)
-BATCH_STATUS = select(Batch.id, Batch.status).where(
-    Batch.site == bindparam("site"),
-    Batch.tracking_number == bindparam("tracking_number"),
-    Batch.provider_pk.in_(bindparam("providers", expanding=True)),
-)
-
-
-def _gone(user_id: str, provider_id: str) -> NotFoundError:
-    return NotFoundError(f"The account {user_id} or provider {provider_id} no longer exists.")
-
-
-def _earlier_number(session: Session, site: str, own: str | None) -> str | None:
+def _earlier_number(session: Executor, site: str, own: str | None) -> str | None:
     """A tracking number already given out (the newest before ``own``), or ``own``."""
-    earlier = session.scalar(
-        select(Batch.tracking_number)
-        .where(Batch.site == site, Batch.tracking_number != own)
-        .order_by(Batch.id.desc())
-        .limit(1)
-    )
-    return earlier or own
+    if own is None:
+        return None
+    return newest_other_number(session, site, own) or own
 
 
 def _check_limits(files: Sequence[IncomingFile], rules: SiteSettings) -> None:

@@ -5,16 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import delete, insert, select
-from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
-
 from simulator.clock import Clock
-from simulator.store.database import Database
-from simulator.store.models import JournalEntry
+from simulator.store import journal as stored
+from simulator.store.database import Database, Executor
 
 DEFAULT_LIMIT = 1000
-_ADD_ENTRY = insert(JournalEntry).returning(JournalEntry.seq)  # built once: every request adds
 
 
 @dataclass(frozen=True)
@@ -51,7 +46,7 @@ class Journal:
         self._enabled = enabled
         self._max_entries = max_entries
 
-    def record(self, event: JournalEvent, session: Session | None = None) -> None:
+    def record(self, event: JournalEvent, session: Executor | None = None) -> None:
         """Add an entry in ``session``'s write transaction, or in a transaction of its own."""
         if not self._enabled:
             return
@@ -59,50 +54,26 @@ class Journal:
             with self._database.writing() as own:
                 self._add(own, event)
         else:
-            self._add(session.connection(), event)
+            self._add(session, event)
 
-    def _add(self, connection: Connection, event: JournalEvent) -> None:
+    def _add(self, executor: Executor, event: JournalEvent) -> None:
         values = {"at": self._clock.now(), **_as_dict(event)}
-        seq = connection.execute(_ADD_ENTRY, values).scalar_one()
-        if seq > self._max_entries:
-            connection.execute(
-                delete(JournalEntry).where(JournalEntry.seq <= seq - self._max_entries)
-            )
+        stored.add_entry(executor, values, self._max_entries)
 
     def entries(self, query: JournalQuery) -> list[dict[str, Any]]:
         """Matching entries, oldest first; ``since`` is the last ``seq`` already seen."""
-        statement = select(JournalEntry).order_by(JournalEntry.seq).limit(query.limit)
-        for name in ("site", "operation", "user_id", "provider_id", "tracking_number"):
-            value = getattr(query, name)
-            if value is not None:
-                statement = statement.where(getattr(JournalEntry, name) == value)
-        if query.since is not None:
-            statement = statement.where(JournalEntry.seq > query.since)
+        filters = {
+            name: getattr(query, name)
+            for name in stored.FILTERS
+            if getattr(query, name) is not None
+        }
         with self._database.reading() as session:
-            return [_entry_json(entry) for entry in session.scalars(statement)]
+            return stored.entries(session, filters, query.since, query.limit)
 
     def clear(self, site: str | None = None) -> None:
-        statement = delete(JournalEntry)
-        if site is not None:
-            statement = statement.where(JournalEntry.site == site)
         with self._database.transaction() as session:
-            session.execute(statement)
+            stored.clear(session, site)
 
 
 def _as_dict(event: JournalEvent) -> dict[str, Any]:
     return {field.name: getattr(event, field.name) for field in fields(event)}
-
-
-def _entry_json(entry: JournalEntry) -> dict[str, Any]:
-    return {
-        "seq": entry.seq,
-        "at": entry.at.isoformat(),
-        "site": entry.site,
-        "operation": entry.operation,
-        "user_id": entry.user_id,
-        "provider_id": entry.provider_id,
-        "tracking_number": entry.tracking_number,
-        "status": entry.status,
-        "outcome": entry.outcome,
-        "fault_id": entry.fault_id,
-    }

@@ -34,6 +34,8 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # of :meth:`Database.transaction` or :meth:`Database.reading`, or a bare connection of
 # :meth:`Database.connected` or :meth:`Database.writing`. The domain runs no statement on it.
 Executor = Session | Connection
+# A write transaction's session, where the domain changes mapped rows (accounts) in place.
+Transaction = Session
 
 
 def connection_of(executor: Executor) -> Connection:

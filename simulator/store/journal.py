@@ -1,0 +1,56 @@
+"""The request journal as stored: entries added in order, read by filters, bounded in size."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+
+from simulator.store.database import Executor, connection_of
+from simulator.store.models import JournalEntry
+
+FILTERS = ("site", "operation", "user_id", "provider_id", "tracking_number")
+_ADD_ENTRY = insert(JournalEntry).returning(JournalEntry.seq)  # built once: every request adds
+
+
+def add_entry(executor: Executor, values: Mapping[str, Any], max_entries: int) -> None:
+    """Add an entry in the caller's write transaction; past ``max_entries`` the oldest go."""
+    connection = connection_of(executor)
+    seq = connection.execute(_ADD_ENTRY, dict(values)).scalar_one()
+    if seq > max_entries:
+        connection.execute(delete(JournalEntry).where(JournalEntry.seq <= seq - max_entries))
+
+
+def entries(
+    executor: Executor, filters: Mapping[str, Any], since: int | None, limit: int
+) -> list[dict[str, Any]]:
+    """Entries whose ``FILTERS`` fields equal those given, after ``since``, oldest first."""
+    statement = select(JournalEntry).order_by(JournalEntry.seq).limit(limit)
+    for name, value in filters.items():
+        statement = statement.where(getattr(JournalEntry, name) == value)
+    if since is not None:
+        statement = statement.where(JournalEntry.seq > since)
+    return [_entry_json(entry) for entry in executor.scalars(statement)]
+
+
+def clear(executor: Executor, site: str | None) -> None:
+    statement = delete(JournalEntry)
+    if site is not None:
+        statement = statement.where(JournalEntry.site == site)
+    connection_of(executor).execute(statement)
+
+
+def _entry_json(entry: JournalEntry) -> dict[str, Any]:
+    return {
+        "seq": entry.seq,
+        "at": entry.at.isoformat(),
+        "site": entry.site,
+        "operation": entry.operation,
+        "user_id": entry.user_id,
+        "provider_id": entry.provider_id,
+        "tracking_number": entry.tracking_number,
+        "status": entry.status,
+        "outcome": entry.outcome,
+        "fault_id": entry.fault_id,
+    }
