@@ -27,7 +27,7 @@ from simulator.portal.transactions import upload_type, upload_types
 from simulator.settings import Settings
 from simulator.sites import SITES, TESTING_SITE
 from simulator.store import certifications as book
-from simulator.store.certifications import CUSTOMER_SERVICES, EvidenceRow, Standing, TestFile
+from simulator.store.certifications import CUSTOMER_SERVICES, EvidenceRow, JudgedFile, Standing
 from simulator.store.database import Database, Executor
 from simulator.x12.codes import (
     ELEMENT_ERRORS,
@@ -224,7 +224,7 @@ class CertificationService:
         if not SITES[site].tests_partners:
             return
         transaction_type, tracking_number, received_at = upload
-        test = TestFile(
+        test = JudgedFile(
             organization=book.organization_of(executor, site, user_id),
             transaction_type=transaction_type,
             tracking_number=tracking_number,

@@ -26,7 +26,7 @@ _KEY = ("site", "organization", "transaction_type")
 
 
 @dataclass(frozen=True)
-class TestFile:
+class JudgedFile:
     """One test upload's outcome, as its processing job judged it."""
 
     organization: str
@@ -152,7 +152,7 @@ def organization_of(executor: Executor, site: str, user_id: str) -> str:
 
 
 def record_test_file(
-    executor: Executor, site: str, test: TestFile, needed: int, now: datetime
+    executor: Executor, site: str, test: JudgedFile, needed: int, now: datetime
 ) -> None:
     """Keep the evidence and move the count, in the caller's write transaction."""
     connection = connection_of(executor)
