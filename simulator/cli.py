@@ -21,7 +21,7 @@ from simulator.control.seeding import SeededSite, reset_sites, seed_unseeded_sit
 from simulator.faults.rules import parse_rule
 from simulator.loadtest import loadtest
 from simulator.runtime import Runtime
-from simulator.scenarios.runner import Outcome, Runner, scenario_files
+from simulator.scenarios.runner import BUILTIN_SERVER_ENV, Outcome, Runner, scenario_files
 from simulator.scenarios.runner import junit_xml as junit_xml_report
 from simulator.scenarios.schema import ScenarioError, load_scenario
 from simulator.server import is_loopback, run_server
@@ -232,7 +232,7 @@ def scenario_run(
         outcomes = _run_scenarios(url, files, client_command)
     else:
         with tempfile.TemporaryDirectory() as folder:
-            server = start_server(Path(folder) / "data", "--workers", "2")
+            server = start_server(Path(folder) / "data", "--workers", "2", env=BUILTIN_SERVER_ENV)
             try:
                 outcomes = _run_scenarios(server.url, files, client_command)
             finally:

@@ -90,6 +90,8 @@ class ReferenceClient:
             self._harness("/clock", {"advance": step["advance_clock"]})
         if step.get("unlock"):
             self._harness(f"/users/{self.site}/{self.state.user_id}/unlock", None)
+        if "certify" in step:
+            self._certify(step["certify"])
         if step.get("login") or step.get("me"):
             self._call("GET", "/me")
         if "upload" in step or "build" in step:
@@ -113,6 +115,12 @@ class ReferenceClient:
             )
             if answer.status_code == 204:
                 self.state.password = step["change_password"]
+
+    def _certify(self, transaction_type: str) -> None:
+        """Customer Services certifies the user's organization (as the site names it)."""
+        organization = self._call("GET", "/certification").json()["organization"]
+        body = {"organization": organization, "transaction_type": transaction_type}
+        self._harness("/certification", {**body, "certified": True})
 
     def _harness(self, path: str, body: dict[str, Any] | None) -> None:
         self.http.post(

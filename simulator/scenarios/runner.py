@@ -17,6 +17,7 @@ from typing import Any
 
 import requests
 
+from simulator.scenarios.certified import certification_verdict
 from simulator.scenarios.client import ClientState, ReferenceClient
 from simulator.scenarios.schema import load_scenario
 from simulator.scenarios.setup import apply_given
@@ -48,6 +49,8 @@ class Outcome:
 
 
 BUILTIN_SCENARIOS = Path(__file__).with_name("builtin")
+# The built-in suite walks the Test-to-Production path, so its server requires certification.
+BUILTIN_SERVER_ENV = {"POSC_SIM_PROD_CERTIFICATION": "required"}
 
 
 def scenario_files(paths: Sequence[Path]) -> list[Path]:
@@ -153,6 +156,7 @@ class Expectations:
             ("file_contains", self._contains),
             ("last_status", self._last_status),
             ("last_error", self._last_error),
+            ("certification", self._certification),
         ):
             if key in expectation:
                 passed, detail, evidence = method(expectation)
@@ -233,6 +237,13 @@ class Expectations:
     def _last_status(self, expectation: dict[str, Any]) -> tuple[bool, str, list[int]]:
         last = self.state.statuses[-1] if self.state.statuses else None
         return last == expectation["last_status"], f"last status {last}", []
+
+    def _certification(self, expectation: dict[str, Any]) -> tuple[bool, str, list[int]]:
+        def read(path: str, query: dict[str, str]) -> Any:
+            return self.runner._control("GET", path, params=query)
+
+        passed, detail = certification_verdict(read, expectation["certification"])
+        return passed, detail, []
 
     def _last_error(self, expectation: dict[str, Any]) -> tuple[bool, str, list[int]]:
         last = self.state.errors[-1] if self.state.errors else None

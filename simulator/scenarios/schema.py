@@ -60,7 +60,12 @@ RULES: dict[str, Rule] = {
             "files": ["file"],
             "clock": "clock",
             "faults": [ANY],
+            "certification": ["standing"],
         }
+    ),
+    "standing": Rule(
+        {"organization": TEXT, "transaction_type": TEXT, "certified": FLAG},
+        frozenset({"organization", "transaction_type"}),
     ),
     "user": Rule(
         {
@@ -129,6 +134,7 @@ RULES: dict[str, Rule] = {
             "zip": FLAG,
             "wait_for_status": TEXT,
             "unlock": FLAG,
+            "certify": TEXT,
         }
     ),
     "expectation": Rule(
@@ -142,6 +148,7 @@ RULES: dict[str, Rule] = {
             "file_contains": "file_check",
             "last_status": NUMBER,
             "last_error": TEXT,
+            "certification": "certification_check",
             **COUNTS,
         },
         frozenset({"name"}),
@@ -149,6 +156,16 @@ RULES: dict[str, Rule] = {
     "journal_filter": JOURNAL_FILTER,
     "upload_check": Rule(
         {"status": TEXT, "ta1_note": TEXT, "response_types": [TEXT], "has_tracking_number": FLAG}
+    ),
+    "certification_check": Rule(
+        {
+            "organization": TEXT,
+            "transaction_type": TEXT,
+            "status": TEXT,
+            "passes": NUMBER,
+            "test_files": NUMBER,
+        },
+        frozenset({"organization", "transaction_type"}),
     ),
     "file_check": Rule(
         {"transaction_type": TEXT, "text": TEXT}, frozenset({"transaction_type", "text"})
