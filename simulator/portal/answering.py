@@ -19,6 +19,7 @@ from simulator.portal.business import (
     MemberLookup,
     business_responses,
 )
+from simulator.portal.registry import X12_BY_CODE
 from simulator.portal.transactions import TransactionType
 from simulator.sites import SiteProfile
 from simulator.x12.deep import deepen
@@ -111,5 +112,7 @@ class Answerer:
         """The business response files of one checked file, and the context that made them
         (which holds the claims the rules accepted)."""
         context = self.context(report)
-        sets = business_responses(context, kind.code[:3], report, content)
+        entry = X12_BY_CODE.get(kind.code)
+        responder = entry.responder if entry is not None else None
+        sets = business_responses(context, responder, report, content)
         return self.writer.responses(report, sets), context

@@ -28,7 +28,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import IO, Any, Protocol
 
 from simulator.portal.access import ProviderView
-from simulator.portal.transactions import TransactionType, download_type
 from simulator.sites import SiteProfile
 from simulator.store.claims import REFERENCES, ClaimRecord, NewClaim
 from simulator.store.members import MemberRecord
@@ -143,23 +142,23 @@ class BusinessContext:
 
 def business_responses(
     context: BusinessContext,
-    set_id: str,
+    responder: Responder | None,
     report: ValidationReport,
     content: Callable[[], IO[bytes]],
 ) -> list[ResponseSet]:
-    """The response sets for every accepted transaction set of one file.
+    """The response sets ``responder`` makes for every accepted transaction set of one file.
 
     ``content`` opens the file again (the checks read it once already).
     """
     wanted = {result.first_segment for result in report.accepted_sets()}
-    if not wanted or set_id not in RESPONDERS:
+    if not wanted or responder is None:
         return []
     responses: list[ResponseSet] = []
     with content() as stream:
         for _, pairs in itertools.groupby(set_segments(stream, wanted), key=lambda pair: pair[0]):
             reference = _Reference()
             segments = reference.watch(segment for _, segment in pairs)
-            responses += RESPONDERS[set_id](context, segments, reference)
+            responses += responder(context, segments, reference)
     return responses
 
 
@@ -335,28 +334,13 @@ def _answering(
 
 
 Responder = Callable[[BusinessContext, Iterator[list[str]], _Reference], list[ResponseSet]]
-RESPONDERS: dict[str, Responder] = {
-    "270": _answering(_coverage, eligibility_271, ("271", "271", "005010X279A1", "HB")),
-    "276": _answering(
-        _claim_status,
-        claim_status_277,
-        ("277", "277", "005010X212", "HN"),
-        about_members=False,  # a claim status inquiry is answered from the claims
-    ),
-    "278": _answering(_review, review_278, ("278", "278", "005010X217", "HI")),
-    "837": _claims,
-}
-
-
-def paired_response(
-    kind: TransactionType, tracking_number: str, received_at: datetime, name: str, now: datetime
-) -> bytes:
-    """The response file a non-X12 upload earns (MMQ Summary Response and the like)."""
-    title = download_type(kind.response or "").description
-    lines = [
-        f"{title.upper()}|{tracking_number}|{now:%Y%m%d%H%M%S}",
-        f"FILE|{name}|RECEIVED|{received_at:%Y%m%d%H%M%S}",
-        "STATUS|ACCEPTED|0 ERRORS",
-        "TRAILER|3",
-    ]
-    return ("\r\n".join(lines) + "\r\n").encode()
+# Each reads the request's sets, decides by the rules above and writes the response sets.
+ELIGIBILITY = _answering(_coverage, eligibility_271, ("271", "271", "005010X279A1", "HB"))
+CLAIM_STATUS = _answering(
+    _claim_status,
+    claim_status_277,
+    ("277", "277", "005010X212", "HN"),
+    about_members=False,  # a claim status inquiry is answered from the claims
+)
+SERVICE_REVIEW = _answering(_review, review_278, ("278", "278", "005010X217", "HI"))
+CLAIMS: Responder = _claims

@@ -20,11 +20,11 @@ from simulator.clock import Clock, real_now
 from simulator.faults.service import FaultService, FiredFault, fired_rule
 from simulator.portal.access import ProviderView
 from simulator.portal.answering import Answerer, apply_fault, corrupted, examine
-from simulator.portal.business import RefusedClaim, paired_response
+from simulator.portal.business import RefusedClaim
 from simulator.portal.certification import CertificationService, judge
 from simulator.portal.files import place_file
 from simulator.portal.journal import Journal, JournalEvent
-from simulator.portal.transactions import TransactionType, upload_type
+from simulator.portal.transactions import TransactionType, download_type, upload_type
 from simulator.settings import Settings
 from simulator.sites import SITES, SiteProfile
 from simulator.store.blobs import BlobStore, StoredBlob
@@ -320,3 +320,17 @@ class BackgroundWorker:
                 LOG.exception("the job loop hit an error; it goes on")
             self._processor.wake.wait(self._poll)
             self._processor.wake.clear()
+
+
+def paired_response(
+    kind: TransactionType, tracking_number: str, received_at: datetime, name: str, now: datetime
+) -> bytes:
+    """The response file a non-X12 upload earns (MMQ Summary Response and the like)."""
+    title = download_type(kind.response or "").description
+    lines = [
+        f"{title.upper()}|{tracking_number}|{now:%Y%m%d%H%M%S}",
+        f"FILE|{name}|RECEIVED|{received_at:%Y%m%d%H%M%S}",
+        "STATUS|ACCEPTED|0 ERRORS",
+        "TRAILER|3",
+    ]
+    return ("\r\n".join(lines) + "\r\n").encode()

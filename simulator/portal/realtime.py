@@ -20,6 +20,7 @@ from simulator.portal.access import AccountView
 from simulator.portal.answering import Answerer, apply_fault, corrupted, examine
 from simulator.portal.business import ClaimLookup, MemberLookup
 from simulator.portal.errors import InvalidRequestError
+from simulator.portal.registry import REALTIME_TYPES
 from simulator.portal.transactions import TransactionType, upload_type
 from simulator.settings import SiteSettings
 from simulator.sites import SITES
@@ -30,7 +31,6 @@ from simulator.x12.reader import NotX12Error
 from simulator.x12.report import ValidationReport
 from simulator.x12.requests import first_set_id
 
-REALTIME_TYPES = ("270", "276")
 # What a fault rule of the ``realtime`` operation can do to an answer made inside the call.
 REALTIME_FAULTS = frozenset({"reject_999", "ta1_reject", "corrupt_response"})
 # An answer is one interchange of one set: its numbers are reserved in one statement.

@@ -2,7 +2,8 @@
 
 Each type is uploaded or downloaded, in use or "not currently used by MassHealth". An upload
 type names the response file MassHealth pairs with it, if any; X12 types carry their
-implementation-guide version. Non-X12 types use short upper-case codes of our own.
+implementation-guide version. The X12 upload types come from the transaction registry
+(:mod:`simulator.portal.registry`). Non-X12 types use short upper-case codes of our own.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from simulator.portal.errors import TransactionTypeNotInUseError, UnknownTransactionTypeError
+from simulator.portal.registry import X12_UPLOADS
 
 UPLOAD = "upload"
 DOWNLOAD = "download"
@@ -35,21 +37,11 @@ _down = partial(TransactionType, direction=DOWNLOAD)
 
 
 TRANSACTION_TYPES: tuple[TransactionType, ...] = (
-    # X12 uploads and their business responses
-    _up("270", "270 Eligibility Verification Request", x12_version="005010X279A1", response="271"),
-    _up("276", "276 Claim Status Request", x12_version="005010X212", response="277"),
-    _up("278", "278 Health Care Services Review Request", x12_version="005010X217", response="278"),
-    _up("834", "834 Benefit Enrollment and Maintenance", x12_version="005010X220A1"),
-    _up(
-        "837P", "837 Health Care Claim - Professional", x12_version="005010X222A1", response="277CA"
+    # X12 uploads and their business responses: the transaction registry's entries
+    *(
+        _up(entry.code, entry.description, x12_version=entry.guide, response=entry.response)
+        for entry in X12_UPLOADS
     ),
-    _up(
-        "837I",
-        "837 Health Care Claim - Institutional",
-        x12_version="005010X223A2",
-        response="277CA",
-    ),
-    _up("837D", "837 Health Care Claim - Dental", x12_version="005010X224A2", response="277CA"),
     # other uploads, with the paired response Appendix A names
     _up("ACPD", "ACPD - ACO Provider Directory"),
     _up("MCPD", "MCPD - MCO/ACO Provider Directory"),

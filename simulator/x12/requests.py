@@ -13,10 +13,9 @@ from decimal import Decimal, InvalidOperation
 from typing import IO
 
 from simulator.x12.reader import SegmentReader
-from simulator.x12.syntax import FUNCTIONAL_IDS
+from simulator.x12.sets import SET_IDS
 
 Segment = list[str]
-SET_IDS = {functional_id: set_id for set_id, functional_id in FUNCTIONAL_IDS.items()}
 
 
 def _get(segment: Segment, index: int) -> str:

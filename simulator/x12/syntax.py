@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from simulator.x12.report import ElementError
+from simulator.x12.sets import FUNCTIONAL_IDS
 
 # Segment tags that appear in the HIPAA 5010 implementation guides MassHealth exchanges.
 KNOWN_TAGS = frozenset(
@@ -132,20 +133,6 @@ KNOWN_TAGS = frozenset(
         "BIG",
     ]
 )
-
-# The functional identifier (GS01) each transaction set (ST01) belongs under.
-FUNCTIONAL_IDS = {
-    "837": "HC",
-    "270": "HS",
-    "271": "HB",
-    "276": "HR",
-    "277": "HN",
-    "278": "HI",
-    "834": "BE",
-    "835": "HP",
-    "820": "RA",
-    "999": "FA",
-}
 
 INTERCHANGE_QUALIFIERS = frozenset({"01", "14", "20", "27", "28", "29", "30", "33", "ZZ"})
 

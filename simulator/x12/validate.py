@@ -20,8 +20,8 @@ from simulator.x12.report import (
     SetResult,
     ValidationReport,
 )
+from simulator.x12.sets import FUNCTIONAL_IDS, shape_of
 from simulator.x12.syntax import (
-    FUNCTIONAL_IDS,
     HEADER_RULES,
     INTERCHANGE_QUALIFIERS,
     KNOWN_TAGS,
@@ -44,31 +44,6 @@ class Expectation:
     @property
     def functional_id(self) -> str:
         return FUNCTIONAL_IDS.get(self.set_id, "")
-
-
-@dataclass(frozen=True)
-class SetShape:
-    """The header a transaction set must start with, and what it must contain."""
-
-    first: str
-    second: str | None = None
-    bht_purpose: str | None = None
-    entities: tuple[str, ...] = ()
-    levels: tuple[str, ...] = ()
-    segments: tuple[str, ...] = ()
-
-
-SHAPES = {
-    "837": SetShape(
-        "BHT", bht_purpose="0019", entities=("41", "40"), levels=("20", "22"), segments=("CLM",)
-    ),
-    "270": SetShape("BHT", bht_purpose="0022", levels=("20", "21", "22")),
-    "276": SetShape("BHT", bht_purpose="0010", levels=("20", "21", "19", "22"), segments=("TRN",)),
-    "278": SetShape("BHT", bht_purpose="0007", levels=("20", "21", "22")),
-    "834": SetShape("BGN", segments=("INS",)),
-    "835": SetShape("BPR", second="TRN", segments=("CLP",)),
-    "820": SetShape("BPR", second="TRN"),
-}
 
 
 @dataclass
@@ -339,7 +314,7 @@ class _Walker:
             current.entities.add(segment[1] if len(segment) > 1 else "")
 
     def _check_first(self, current: _OpenSet, tag: str) -> None:
-        shape = SHAPES.get(current.result.set_id)
+        shape = shape_of(current.result.set_id)
         if shape is not None and tag != shape.first:
             current.result.segment_errors.append(
                 SegmentError(tag=shape.first, position=2, code="3")
@@ -349,7 +324,7 @@ class _Walker:
         self, current: _OpenSet, segment: list[str], rules: tuple[ElementRule, ...]
     ) -> None:
         errors = element_errors(segment, rules)
-        shape = SHAPES.get(current.result.set_id)
+        shape = shape_of(current.result.set_id)
         if (
             segment[0] == "BHT"
             and shape
@@ -379,7 +354,7 @@ class _Walker:
             )
 
     def _check_contents(self, current: _OpenSet) -> None:
-        shape = SHAPES.get(current.result.set_id)
+        shape = shape_of(current.result.set_id)
         if shape is None or current.result.codes:
             return
         missing = [
