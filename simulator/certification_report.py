@@ -37,15 +37,16 @@ def _case(suite: ElementTree.Element, organization: str, status: TypeStatus) -> 
     case = ElementTree.SubElement(
         suite, "testcase", classname=organization, name=status.transaction_type
     )
+    lines = [evidence_line(evidence) for evidence in status.evidence]
     if status.status == CERTIFIED:
         how = "by Customer Services" if status.set_by == "customer_services" else "by testing"
         when = status.certified_at.isoformat() if status.certified_at else ""
-        ElementTree.SubElement(case, "system-out").text = f"certified {how} at {when}"
+        output = ElementTree.SubElement(case, "system-out")
+        output.text = "\n".join([f"certified {how} at {when}", *lines])
         return
     failure = ElementTree.SubElement(
         case, "failure", message=f"{status.status.replace('_', ' ')}: {status.missing}"
     )
-    lines = [evidence_line(evidence) for evidence in status.evidence]
     failure.text = "\n".join(lines) or "no test file of this type has been received"
 
 

@@ -74,7 +74,10 @@ def test_one_organization_passes_once_certified(
     assert result.exit_code == 0, result.output
     suite = only_suite(junit)
     assert (suite.tests, suite.failures) == (1, 0)
-    assert [case.is_passed for case in suite] == [True]
+    [case] = list(suite)
+    assert case.is_passed
+    assert "certified by testing at" in (case.system_out or "")
+    assert len((case.system_out or "").splitlines()) == 1 + 4  # the line, then the 4 files
 
 
 def test_an_organization_that_tested_nothing_fails_rather_than_passing_empty(
