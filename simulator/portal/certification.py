@@ -15,7 +15,7 @@ starts everyone over, and Customer Services may set a standing by hand.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -235,33 +235,19 @@ class CertificationService:
         )
         book.record_test_file(executor, site, test, self.required_passes, now)
 
-    def certify(
-        self,
-        executor: Executor,
-        organization: str,
-        transaction_types: Iterable[str],
-        certified: bool = True,
-    ) -> None:
-        """Set standings by hand, in the caller's transaction (seeding does this too)."""
-        book.set_by_hand(
-            executor,
-            TESTING_SITE.code,
-            organization,
-            transaction_types,
-            certified,
-            self._clock.now(),
-        )
-
     def set_by_hand(
         self, organization: str, transaction_type: str, certified: bool
     ) -> OrganizationStatus:
-        """What Customer Services does; a status set so holds until uploads move it on."""
+        """What Customer Services does: certified (no upload undoes it), or not certified with
+        the run started over (earlier test files stay on record but only new ones count)."""
         organization = organization.strip()
         if not organization:
             raise InvalidRequestError("organization: name the organization.")
         kind = upload_type(transaction_type)
         with self._database.transaction() as session:
-            self.certify(session, organization, [kind.code], certified)
+            book.set_by_hand(
+                session, TESTING_SITE.code, organization, [kind.code], certified, self._clock.now()
+            )
         return self.of_organization(organization)
 
     def of_account(self, account: AccountView) -> OrganizationStatus:
