@@ -45,6 +45,7 @@ ACCEPTED_WITH_ERRORS = "accepted_with_errors"
 CLAIMS_REJECTED = "claims_rejected"
 REJECTED = "rejected"
 NO_RESPONSE = "no_response"
+MAX_ORGANIZATION = 120  # as an organization's name is kept
 CLAIM_STATUS_WORDS = {"33": "Subscriber and subscriber id not found"}
 
 Finding = dict[str, str]  # segment, code, words: what kept a test file from counting
@@ -241,8 +242,10 @@ class CertificationService:
         """What Customer Services does: certified (no upload undoes it), or not certified with
         the run started over (earlier test files stay on record but only new ones count)."""
         organization = organization.strip()
-        if not organization:
-            raise InvalidRequestError("organization: name the organization.")
+        if not 0 < len(organization) <= MAX_ORGANIZATION:
+            raise InvalidRequestError(
+                f"organization: name the organization in 1 to {MAX_ORGANIZATION} characters."
+            )
         kind = upload_type(transaction_type)
         with self._database.transaction() as session:
             book.set_by_hand(

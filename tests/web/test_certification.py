@@ -288,6 +288,12 @@ def test_demo_organizations_start_certified_and_upload_on_production(
         (None, {"organization": "X", "transaction_type": "837P"}, 400, "invalid_request"),
         (
             None,
+            {"organization": "X" * 121, "transaction_type": "837P", "certified": True},
+            400,
+            "invalid_request",
+        ),
+        (
+            None,
             {"organization": " ", "transaction_type": "837P", "certified": True},
             400,
             "invalid_request",
