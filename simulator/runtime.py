@@ -12,6 +12,7 @@ from pathlib import Path
 
 from simulator.clock import SERVER_STATE_ID, Clock
 from simulator.faults.service import FaultService
+from simulator.meter import Meter
 from simulator.portal.access import AccountService
 from simulator.portal.batches import BatchService
 from simulator.portal.certification import CertificationService
@@ -23,6 +24,7 @@ from simulator.portal.realtime import RealtimeService
 from simulator.settings import Settings
 from simulator.store.blobs import BlobStore
 from simulator.store.claims import ClaimBook
+from simulator.store.counters import CounterStore
 from simulator.store.database import Database
 from simulator.store.marker import ChangeMarker
 from simulator.store.members import Roster
@@ -41,6 +43,7 @@ class Runtime:
     batches: BatchService
     files: FileService
     journal: Journal
+    meter: Meter
     processor: Processor
     realtime: RealtimeService
     faults: FaultService
@@ -56,14 +59,18 @@ class Runtime:
         hasher = SecretHasher(settings.password_hash_method)
         blobs = BlobStore(settings.blob_dir, sync=settings.sync_files)
         faults = FaultService(database, clock, marker)
+        meter = Meter(CounterStore(database))
         journal = Journal(
             database,
             clock,
+            meter,
             enabled=settings.journal_enabled,
             max_entries=settings.journal_max_entries,
         )
         certification = CertificationService(database, clock, settings)
-        processor = Processor(database, clock, blobs, settings, faults, journal, certification)
+        processor = Processor(
+            database, clock, blobs, settings, faults, journal, meter, certification
+        )
         batches = BatchService(
             database, clock, blobs, settings.site, faults, certification, processor.wake.set
         )
@@ -77,6 +84,7 @@ class Runtime:
             batches=batches,
             files=FileService(database, clock, blobs, settings.site),
             journal=journal,
+            meter=meter,
             processor=processor,
             realtime=RealtimeService(
                 database, clock, settings.site, faults, Roster(database), ClaimBook(database)
@@ -108,4 +116,5 @@ class Runtime:
             return state.secret_key
 
     def close(self) -> None:
+        self.meter.close()
         self.database.dispose()

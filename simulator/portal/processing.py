@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,6 +19,7 @@ from typing import IO, Any
 
 from simulator.clock import Clock, real_now
 from simulator.faults.service import FaultService, FiredFault, fired_rule
+from simulator.meter import Meter
 from simulator.portal.access import ProviderView
 from simulator.portal.answering import Answerer, apply_fault, corrupted, examine
 from simulator.portal.business import RefusedClaim
@@ -90,6 +92,7 @@ class Processor:
         settings: Settings,
         faults: FaultService,
         journal: Journal,
+        meter: Meter,
         certification: CertificationService,
     ) -> None:
         self._database = database
@@ -99,6 +102,7 @@ class Processor:
         self._settings = settings
         self._faults = faults
         self._journal = journal
+        self._meter = meter
         self.wake = threading.Event()
         self._queue = JobQueue(database)
         self._roster = Roster(database)
@@ -125,14 +129,20 @@ class Processor:
         return done
 
     def _run(self, job: ClaimedJob) -> None:
+        started = time.monotonic()
+        result = "done"
         try:
             with unit_of_work():
                 self.process(job)
         except LostClaimError:
             LOG.warning("job %s was taken over by another worker; results dropped", job.job_id)
+            result = "lost"
         except Exception as error:
             LOG.exception("processing job %s of batch %s failed", job.job_id, job.batch_id)
             self._queue.fail(job, error, self._clock.now())
+            result = "failed"
+        labels = {"site": job.site, "result": result}
+        self._meter.observe("posc_sim_processing_seconds", labels, time.monotonic() - started)
 
     # -- processing -------------------------------------------------------------------------
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
-# A control API read: path under /_sim/v1 with its query -> the JSON answer.
-ControlRead = Callable[[str, dict[str, str]], Any]
+# A control API read: path under /_sim/v1 (with its query) -> the JSON answer.
+ControlRead = Callable[[str], Any]
 
 
 def certification_verdict(read: ControlRead, wanted: dict[str, Any]) -> tuple[bool, str]:
     """``wanted``: ``organization``, ``transaction_type``, ``status`` (default ``certified``),
     and optionally ``passes`` and ``test_files`` (how many test files were judged)."""
-    answer = read("/certification", {"site": "test", "organization": wanted["organization"]})
+    query = urlencode({"site": "test", "organization": wanted["organization"]})
+    answer = read(f"/certification?{query}")
     types = [t for o in answer["organizations"] for t in o["types"]]
     found = next((t for t in types if t["transaction_type"] == wanted["transaction_type"]), None)
     if found is None:

@@ -16,7 +16,7 @@ from simulator.sites import SiteProfile
 from simulator.web import account, api, auth, batch, certification
 from simulator.web.context import attach
 from simulator.web.errors import portal_error_response, register_error_handlers
-from simulator.web.journaling import record_request
+from simulator.web.journaling import note_start, record_request
 from simulator.web.uploads import MULTIPART_OVERHEAD, UploadRequest, discard_pending, too_large
 
 SITE_HEADER = "X-POSC-Site"
@@ -56,6 +56,7 @@ def create_site_app(runtime: Runtime, profile: SiteProfile, secret_key: str) -> 
     app.context_processor(lambda: {"site": profile})
     app.add_template_filter(shown, "us_date")
 
+    app.before_request(note_start)
     app.after_request(record_request)
 
     @app.after_request
