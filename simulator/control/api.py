@@ -7,7 +7,16 @@ from importlib import resources
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
-from simulator.control import certification, directory, faults, files, journal, metrics, state
+from simulator.control import (
+    certification,
+    dashboard,
+    directory,
+    faults,
+    files,
+    journal,
+    metrics,
+    state,
+)
 from simulator.control.seeding import seeded_sites
 from simulator.runtime import Runtime
 from simulator.sites import SITE_CODES
@@ -44,14 +53,17 @@ def ready() -> tuple[Response, int]:
 
 def _require_admin_token() -> tuple[Response | str, int] | None:
     token = runtime().settings.admin_token
-    if token is None:
-        return None
+    if token is None or request.blueprint == dashboard.blueprint.name:
+        return None  # the dashboard's pages hold no data; their calls carry the token
     offered = request.headers.get("Authorization", "")
     if hmac.compare_digest(offered.encode(), f"Bearer {token}".encode()):
         return None
-    return error_response(
+    refusal, status = error_response(
         "invalid_credentials", "The control API needs 'Authorization: Bearer <admin token>'.", 401
     )
+    if isinstance(refusal, Response):  # a Bearer challenge: a Basic one makes browsers prompt
+        refusal.headers["WWW-Authenticate"] = 'Bearer realm="posc-sim control"'
+    return refusal, status
 
 
 def create_control_app(services: Runtime) -> Flask:
@@ -69,4 +81,5 @@ def create_control_app(services: Runtime) -> Flask:
     app.register_blueprint(faults.blueprint)
     app.register_blueprint(metrics.blueprint)
     app.register_blueprint(certification.blueprint)
+    app.register_blueprint(dashboard.blueprint)
     return app

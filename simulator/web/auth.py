@@ -38,7 +38,7 @@ def login() -> ResponseReturnValue:
     return form_page("login.html", form, act)
 
 
-@blueprint.get("/logout")
+@blueprint.route("/logout", methods=["GET", "POST"])
 def logout() -> ResponseReturnValue:
     return sign_out("You have logged out.")
 

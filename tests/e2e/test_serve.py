@@ -110,8 +110,8 @@ def serve(*args: str, env: dict[str, str] | None = None) -> subprocess.Completed
         ((), {"POSC_SIM_DATABASE_URL": "notaurl://x"}, "database_url: no SQLAlchemy dialect"),
         (
             (),
-            {"POSC_SIM_DATABASE_URL": "postgresql://sim:secret@127.0.0.1/sim"},
-            "database_url: the driver for postgresql is not installed (pip install psycopg)",
+            {"POSC_SIM_DATABASE_URL": "postgresql+pg8000://sim:secret@127.0.0.1/sim"},
+            "database_url: the driver for postgresql+pg8000 is not installed (pip install pg8000)",
         ),
         (("--data-dir", "/proc/posc-sim"), {}, "data_dir: cannot create /proc/posc-sim: "),
     ],
