@@ -12,13 +12,13 @@ from pathlib import Path
 
 from simulator.clock import SERVER_STATE_ID, Clock
 from simulator.faults.service import FaultService
+from simulator.hashing import SecretHasher
 from simulator.meter import Meter
 from simulator.portal.access import AccountService
 from simulator.portal.batches import BatchService
 from simulator.portal.certification import CertificationService
 from simulator.portal.files import FileService
 from simulator.portal.journal import Journal
-from simulator.portal.passwords import SecretHasher
 from simulator.portal.processing import Processor
 from simulator.portal.realtime import RealtimeService
 from simulator.settings import Settings

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from simulator.clock import Clock
 from simulator.faults.service import FaultService
+from simulator.hashing import SecretHasher
 from simulator.portal.errors import (
     AccountLockedError,
     InvalidCredentialsError,
@@ -30,7 +31,7 @@ from simulator.portal.errors import (
     ProviderNotAuthorizedError,
     ResetRefusedError,
 )
-from simulator.portal.passwords import SecretHasher, check_password_policy, normalize_answer
+from simulator.portal.passwords import check_password_policy, normalize_answer
 from simulator.settings import SiteSettings
 from simulator.store.accounts import UserFacts, acting_providers, find_user, user_facts
 from simulator.store.database import Database, Executor, Transaction

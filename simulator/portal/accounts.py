@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from simulator.hashing import SecretHasher
 from simulator.portal.errors import ConflictError, InvalidRequestError
 from simulator.portal.identifiers import is_valid_npi, is_valid_pid_sl, is_valid_user_id
-from simulator.portal.passwords import SecretHasher, check_password_policy, normalize_answer
+from simulator.portal.passwords import check_password_policy, normalize_answer
 from simulator.store import accounts as stored
 from simulator.store.database import Transaction
 from simulator.store.models import Organization, Provider, SecurityQuestion, User

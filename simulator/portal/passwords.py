@@ -1,10 +1,8 @@
-"""The MassHealth password rules, and salted slow hashes for passwords and security answers."""
+"""The MassHealth password rules, and how security answers compare."""
 
 from __future__ import annotations
 
 import string
-
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from simulator.portal.errors import PasswordPolicyError
 
@@ -15,7 +13,6 @@ CHARACTER_CLASSES: tuple[tuple[str, str], ...] = (
     ("numbers", string.digits),
     ("special characters", string.punctuation + " "),
 )
-DEFAULT_HASH_METHOD = "scrypt"
 
 
 def check_password_policy(password: str, *, current_password: str | None = None) -> None:
@@ -32,23 +29,6 @@ def check_password_policy(password: str, *, current_password: str | None = None)
         )
     if current_password is not None and password == current_password:
         raise PasswordPolicyError("The new password must be different from the current password.")
-
-
-class SecretHasher:
-    """Salted slow hashes of passwords and security answers.
-
-    ``method`` is a werkzeug method string such as ``scrypt`` or ``scrypt:1024:8:1``; a
-    cheaper cost is for test suites that open hundreds of accounts, never for a real server.
-    """
-
-    def __init__(self, method: str = DEFAULT_HASH_METHOD) -> None:
-        self.method = method
-
-    def hash(self, secret: str) -> str:
-        return generate_password_hash(secret, method=self.method)
-
-    def verify(self, secret_hash: str, secret: str) -> bool:
-        return check_password_hash(secret_hash, secret)
 
 
 def normalize_answer(answer: str) -> str:
