@@ -63,7 +63,7 @@ class Clock:
 
     def _stored_state(self) -> tuple[float, datetime | None]:
         """One small query on a pooled connection: every request asks, so it must be cheap."""
-        with self._database.engine.connect() as connection:
+        with self._database.glance() as connection:
             row = connection.execute(
                 select(ServerState.clock_offset_seconds, ServerState.clock_frozen_at).where(
                     ServerState.id == SERVER_STATE_ID

@@ -10,6 +10,8 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.exc import OperationalError
+
 from simulator.clock import SERVER_STATE_ID, Clock
 from simulator.faults.service import FaultService
 from simulator.hashing import SecretHasher
@@ -21,15 +23,20 @@ from simulator.portal.files import FileService
 from simulator.portal.journal import Journal
 from simulator.portal.processing import Processor
 from simulator.portal.realtime import RealtimeService
-from simulator.settings import Settings
+from simulator.settings import Settings, SettingsError
 from simulator.store.blobs import BlobStore
 from simulator.store.claims import ClaimBook
 from simulator.store.counters import CounterStore
 from simulator.store.database import Database
+from simulator.store.database_blobs import DatabaseBlobStore
 from simulator.store.marker import ChangeMarker
 from simulator.store.members import Roster
 from simulator.store.migrate import upgrade
 from simulator.store.models import ServerState
+
+# Held while a host makes the server state or seeds a site, so hosts starting together on one
+# database do it once.
+SETUP_LOCK = "posc-sim setup"
 
 
 @dataclass
@@ -51,13 +58,13 @@ class Runtime:
 
     @classmethod
     def open(cls, settings: Settings) -> Runtime:
-        database = Database(settings.resolved_database_url)
+        database = Database(settings.resolved_database_url, settings.threads)
         # Beside the SQLite file, which every process using it can see. Other databases may be
         # shared by several hosts, which a file cannot tell: there nothing is kept.
         marker = ChangeMarker(Path(f"{database.file}.state-changed")) if database.file else None
         clock = Clock(database, marker=marker)
         hasher = SecretHasher(settings.password_hash_method)
-        blobs = BlobStore(settings.blob_dir, sync=settings.sync_files)
+        blobs = _blob_store(settings, database)
         faults = FaultService(database, clock, marker)
         meter = Meter(CounterStore(database))
         journal = Journal(
@@ -97,8 +104,11 @@ class Runtime:
         """Create the data directory, apply migrations and make the server-state row."""
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.settings.blob_dir.mkdir(parents=True, exist_ok=True)
-        upgrade(self.database.engine)
-        with self.database.transaction() as session:
+        try:
+            upgrade(self.database.engine)
+        except OperationalError as error:  # unreachable server, wrong password, no database
+            raise SettingsError(_unusable_database(self.database, error)) from None
+        with self.database.exclusive(SETUP_LOCK) as session:
             if session.get(ServerState, SERVER_STATE_ID) is None:
                 session.add(
                     ServerState(
@@ -118,3 +128,18 @@ class Runtime:
     def close(self) -> None:
         self.meter.close()
         self.database.dispose()
+
+
+def _blob_store(settings: Settings, database: Database) -> BlobStore:
+    """Files in the data directory with SQLite; in the database itself with PostgreSQL, where
+    several hosts share one database and each must reach every file."""
+    if database.engine.dialect.name == "postgresql":
+        return DatabaseBlobStore(database, settings.blob_dir)
+    return BlobStore(settings.blob_dir, sync=settings.sync_files)
+
+
+def _unusable_database(database: Database, error: OperationalError) -> str:
+    """One line naming the key, the database (without its password) and the driver's reason."""
+    where = database.engine.url.render_as_string(hide_password=True)
+    reason = str(error.orig or error).strip().splitlines()[0]
+    return f"database_url: cannot use {where}: {reason}"

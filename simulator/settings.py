@@ -18,11 +18,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from simulator.faults.rules import FaultRuleError, parse_rule
 from simulator.sites import SITE_CODES
+from simulator.store.database import with_driver
 
 ENV_PREFIX = "POSC_SIM_"
 
@@ -104,7 +104,7 @@ def _database_url(raw: Any) -> str | None:
     if value is None:
         return None
     try:
-        url = make_url(value)
+        url = with_driver(value)
         dialect = url.get_dialect()
     except NoSuchModuleError:  # a kind of ArgumentError: first
         raise ValueError(f"no SQLAlchemy dialect is installed for {url.drivername!r}") from None
@@ -195,6 +195,8 @@ class Settings:
     journal_max_entries: int = 100_000
     sync_files: bool = False
     certification_passes: int = 2
+    # A job claimed by a process that died (a host killed mid-job) is taken again after this.
+    job_lease_seconds: int = 120
     log_level: str = "warning"
     access_log: bool = False
     fault_rules: tuple[dict[str, Any], ...] = ()
@@ -232,6 +234,7 @@ SERVER_PARSERS: dict[str, Parser] = {
     "journal_max_entries": _whole_number(1, 100_000_000),
     "sync_files": _flag,
     "certification_passes": _whole_number(1, 100),
+    "job_lease_seconds": _whole_number(1, 86_400),
     "log_level": _choice("debug", "info", "warning", "error", "critical"),
     "access_log": _flag,
     "fault_rules": _fault_tables,

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from posc_sim_fixtures.datasets import DemoAccount, SeedContext, seed_site
-from simulator.runtime import Runtime
+from simulator.runtime import SETUP_LOCK, Runtime
 from simulator.sites import SITE_CODES
 from simulator.store.models import SiteState
 from simulator.store.wipe import wipe_site_rows
@@ -42,10 +42,13 @@ def reset_sites(
 
 
 def seed_unseeded_sites(runtime: Runtime, dataset: str, seed: int) -> list[SeededSite]:
-    """Seed the sites that have never been seeded; leave seeded ones as they are."""
+    """Seed the sites that have never been seeded; leave seeded ones as they are.
+
+    Hosts starting together on one database take turns, so each site is seeded once.
+    """
     results = []
     for site in SITE_CODES:
-        with runtime.database.transaction() as session:
+        with runtime.database.exclusive(SETUP_LOCK) as session:
             if session.get(SiteState, site) is None:
                 results.append(_seed(runtime, session, site, dataset, seed))
     return results

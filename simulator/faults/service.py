@@ -2,10 +2,10 @@
 
 A call site asks ``fire(site, operation, kinds, ...)`` naming the action types it can carry
 out; a rule is counted only by a call site that could act on it. Counting happens in one write
-transaction (``BEGIN IMMEDIATE`` on SQLite, row locks on PostgreSQL), so ``times`` and
-``after`` are exact across threads and worker processes. ``probability`` draws from a
-generator seeded by the site's reset seed, the rule and how many times it matched, so a run
-repeats exactly.
+transaction (``BEGIN IMMEDIATE`` on SQLite, ``SELECT ... FOR UPDATE`` on PostgreSQL), so
+``times`` and ``after`` are exact across threads, worker processes and hosts. ``probability``
+draws from a generator seeded by the site's reset seed, the rule and how many times it matched,
+so a run repeats exactly.
 """
 
 from __future__ import annotations
@@ -150,7 +150,7 @@ class FaultService:
             ):
                 return None
         with self._database.transaction() as session:
-            for rule in _rules(session, site, include_shared=True):
+            for rule in _rules(session, site, include_shared=True, for_update=True):
                 if not self._applies(rule, operation, wanted, facts):
                     continue
                 rule.matched += 1
@@ -171,7 +171,7 @@ class FaultService:
         return self._marker.kept(RULES_KEY, self._query_any_rules)
 
     def _query_any_rules(self) -> bool:
-        with self._database.engine.connect() as connection:
+        with self._database.glance() as connection:
             return connection.execute(select(FaultRule.id).limit(1)).first() is not None
 
     @staticmethod
@@ -187,8 +187,18 @@ class FaultService:
         return all(facts.get(key) == value for key, value in (rule.match or {}).items())
 
 
-def _rules(session: Session, site: str | None, include_shared: bool = False) -> list[FaultRule]:
+def _rules(
+    session: Session, site: str | None, include_shared: bool = False, for_update: bool = False
+) -> list[FaultRule]:
+    """The rules in the order they were added; ``for_update`` locks them until the commit.
+
+    The lock is what makes counting exact on PostgreSQL, where two transactions would
+    otherwise both read ``fired = 9`` of a ``times: 10`` rule and both fire (SQLite's write
+    transactions are one at a time already, and it has no ``FOR UPDATE``).
+    """
     statement = select(FaultRule).order_by(FaultRule.id)
+    if for_update:
+        statement = statement.with_for_update()
     if site is not None:
         condition = FaultRule.site == site
         statement = statement.where(

@@ -104,7 +104,7 @@ class Processor:
         self._journal = journal
         self._meter = meter
         self.wake = threading.Event()
-        self._queue = JobQueue(database)
+        self._queue = JobQueue(database, timedelta(seconds=settings.job_lease_seconds))
         self._roster = Roster(database)
         self._claims = ClaimBook(database)
 

@@ -13,14 +13,15 @@ wait was 109 ms that way and 38 ms behind a lock file, at 13 % more writes per s
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import Connection
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 try:
@@ -29,6 +30,9 @@ except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# What a request may hold at once: its write transaction, and a read of the clock or the
+# fault rules made inside it on a connection of its own.
+CONNECTIONS_PER_THREAD = 3
 
 # What the domain holds while a unit of work runs and hands on to the query modules: a session
 # of :meth:`Database.transaction` or :meth:`Database.reading`, or a bare connection of
@@ -43,14 +47,33 @@ def connection_of(executor: Executor) -> Connection:
     return executor.connection() if isinstance(executor, Session) else executor
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine for ``url``; SQLite gets WAL, a busy timeout and explicit BEGINs."""
+def make_engine(url: str, threads: int = 4) -> Engine:
+    """Create an engine for ``url``; SQLite gets WAL, a busy timeout and explicit BEGINs.
+
+    A server database keeps one connection per serving thread and opens more while requests
+    need them; if the pool held fewer than every thread may need together, threads holding one
+    connection would wait for a second until the pool's timeout.
+    """
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(
+            with_driver(url),
+            pool_pre_ping=True,
+            pool_size=threads,
+            max_overflow=threads * (CONNECTIONS_PER_THREAD - 1),
+        )
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
     event.listen(engine, "connect", _configure_sqlite_connection)
     event.listen(engine, "begin", _begin_sqlite_transaction)
     return engine
+
+
+def with_driver(url: str) -> URL:
+    """``url`` with the driver the simulator installs (psycopg 3, the ``postgres`` extra) for a
+    bare ``postgresql://``, which SQLAlchemy would otherwise take as psycopg2."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+psycopg")
+    return parsed
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
@@ -117,6 +140,18 @@ class WriterGate:
                 self._file = None
 
 
+def hold_advisory_lock(connection: Connection, name: str) -> None:
+    """Wait for, then hold until the transaction ends, the lock called ``name``.
+
+    On PostgreSQL it is an advisory lock: one holder at a time among every process of every
+    host on the database (a migration, the first seeding). SQLite needs none: its write
+    transactions (``BEGIN IMMEDIATE``) are one at a time already.
+    """
+    if connection.dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
 def sqlite_file(engine: Engine) -> Path | None:
     """The file of a SQLite database; ``None`` for other databases, memory and URI forms."""
     name = engine.url.database
@@ -130,11 +165,17 @@ def sqlite_file(engine: Engine) -> Path | None:
 class Database:
     """Owns the engine and hands out sessions for one unit of work."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, threads: int = 4) -> None:
+        """``threads``: how many threads of this process may use the database at once."""
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, threads)
         self._reader = sessionmaker(bind=self.engine, expire_on_commit=False)
         self._writer_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        self._glancer = (
+            self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            if self.engine.dialect.name == "postgresql"
+            else self.engine
+        )
         self._writer = sessionmaker(bind=self._writer_engine, expire_on_commit=False)
         self.file = sqlite_file(self.engine)
         self._gate = (
@@ -154,6 +195,14 @@ class Database:
             yield session
 
     @contextmanager
+    def exclusive(self, name: str) -> Iterator[Session]:
+        """A write transaction that only one process of any host runs at a time (see
+        :func:`hold_advisory_lock`): for work that must happen once, such as seeding."""
+        with self.transaction() as session:
+            hold_advisory_lock(session.connection(), name)
+            yield session
+
+    @contextmanager
     def reading(self) -> Iterator[Session]:
         """A session for reads only; nothing it does is committed.
 
@@ -166,6 +215,18 @@ class Database:
     def connected(self) -> Iterator[Connection]:
         """A connection for Core reads, about half the cost of a session: for hot paths."""
         with self.engine.connect() as connection:
+            yield connection
+
+    @contextmanager
+    def glance(self) -> Iterator[Connection]:
+        """A connection for one single-statement read, with no transaction around it.
+
+        Every request reads the clock's state and whether any fault rule exists. Where no
+        marker file can say these have not changed (PostgreSQL, shared by several hosts), they
+        are read again each request; without ``BEGIN`` and ``ROLLBACK`` each read is one round
+        trip to the server instead of three.
+        """
+        with self._glancer.connect() as connection:
             yield connection
 
     @contextmanager

@@ -124,8 +124,10 @@ _JOB_FAILED = update(Job).where(Job.id == bindparam("job_id"))
 class JobQueue:
     """The jobs of both sites, in the order they were queued."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, lease: timedelta = LEASE) -> None:
+        """``lease``: how long a claimed job stays its worker's before another may take it."""
         self._database = database
+        self._lease = lease
         self._claim = _claim_statement(skip_locked=database.engine.dialect.name == "postgresql")
 
     @staticmethod
@@ -150,7 +152,7 @@ class JobQueue:
 
         The same transaction reserves ``numbers`` of the job's site's counters.
         """
-        moment = {"now": now, "wall": wall, "stale": wall - LEASE, "worker": worker}
+        moment = {"now": now, "wall": wall, "stale": wall - self._lease, "worker": worker}
         with self._database.transaction() as session:
             row = session.connection().execute(self._claim, moment).first()
             if row is None:

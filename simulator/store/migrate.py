@@ -1,8 +1,10 @@
 """Bring a database to the newest schema; safe to call on every start.
 
 Migrations run once, in the parent process before workers fork, so workers never race to
-create the schema. On SQLite the upgrade holds a write lock (``BEGIN IMMEDIATE``), so two
-servers started on one data directory at once still apply each migration only once.
+create the schema. The upgrade holds a lock, so servers started together still apply each
+migration only once: a write lock on SQLite (``BEGIN IMMEDIATE``), an advisory lock on
+PostgreSQL, where several hosts may start on one empty database at once. The others wait,
+find the schema current, and go on.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from simulator.store.database import hold_advisory_lock
+
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+MIGRATION_LOCK = "posc-sim migrations"
 
 
 def _config() -> Config:
@@ -43,6 +48,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     config = _config()
     writer = engine.execution_options(sqlite_begin="IMMEDIATE")
     with writer.begin() as connection:
+        hold_advisory_lock(connection, MIGRATION_LOCK)
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 

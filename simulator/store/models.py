@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
@@ -373,6 +374,17 @@ class Sequence(Base):
     site: Mapped[str] = mapped_column(String(SITE_LENGTH), primary_key=True)
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class BlobChunk(Base):
+    """A piece of a file's bytes, where the files live in the database (PostgreSQL: every host
+    reaches them). A file is its chunks in ``seq`` order, each at most a megabyte."""
+
+    __tablename__ = "blob_chunks"
+
+    blob_key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class SiteState(Base):

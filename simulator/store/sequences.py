@@ -12,9 +12,11 @@ statement, so a job pays one or two round trips instead of one per number.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
-from sqlalchemy import Update, bindparam, case, insert, update
+from sqlalchemy import Insert, Update, bindparam, case, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from simulator.store.database import Database, Executor, connection_of
 from simulator.store.models import Sequence
@@ -44,18 +46,30 @@ def next_value(session: Executor, site: str, name: str) -> int:
 def reserve(session: Executor, site: str, sizes: Mapping[str, int]) -> dict[str, int]:
     """Add ``sizes[name]`` to each counter at once; each counter's first reserved value.
 
-    The values ``first .. first + size - 1`` of each counter are the caller's alone.
+    The values ``first .. first + size - 1`` of each counter are the caller's alone. A counter
+    used for the first time is created at zero first; two transactions creating it at once
+    (two hosts, or two workers on PostgreSQL) both go on, since the second insert waits for
+    the first and then does nothing.
     """
+    firsts = _add(session, site, sizes)
+    missing = {name: size for name, size in sizes.items() if name not in firsts}
+    if missing:
+        connection_of(session).execute(_created_counters(session, site, missing))
+        firsts.update(_add(session, site, missing))
+    return firsts
+
+
+def _add(session: Executor, site: str, sizes: Mapping[str, int]) -> dict[str, int]:
     statement = _reservation(tuple(sorted(sizes.items())))
     rows = connection_of(session).execute(statement, {"counter_site": site})
-    firsts = {name: int(last) - sizes[name] + 1 for name, last in rows}
-    missing = [name for name in sizes if name not in firsts]
-    if missing:
-        connection_of(session).execute(
-            insert(Sequence), [{"site": site, "name": n, "value": sizes[n]} for n in missing]
-        )
-        firsts.update(dict.fromkeys(missing, 1))
-    return firsts
+    return {name: int(last) - sizes[name] + 1 for name, last in rows}
+
+
+def _created_counters(session: Executor, site: str, names: Iterable[str]) -> Insert:
+    dialect = connection_of(session).dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    rows = [{"site": site, "name": name, "value": 0} for name in names]
+    return insert(Sequence).values(rows).on_conflict_do_nothing()
 
 
 @functools.lru_cache(maxsize=64)

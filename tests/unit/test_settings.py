@@ -151,10 +151,12 @@ def test_a_database_url_is_checked_for_its_dialect_and_driver_without_echoing_it
     for url, problem in (
         ("notaurl://x", "no SQLAlchemy dialect is installed for 'notaurl'"),
         ("no url at all", "expected a SQLAlchemy URL"),
-        ("postgresql://u:pw@h/db", "the driver for postgresql is not installed"),
+        ("postgresql+pg8000://u:pw@h/db", "the driver for postgresql+pg8000 is not installed"),
     ):
         with pytest.raises(SettingsError) as caught:
             load_settings(environ={"POSC_SIM_DATABASE_URL": url})
         assert str(caught.value).startswith(f"database_url: {problem}")
         assert url not in str(caught.value)
     assert load_settings(environ={"POSC_SIM_DATABASE_URL": "sqlite://"}).database_url == "sqlite://"
+    bare = "postgresql://u:pw@h/db"  # means psycopg 3, which the postgres extra installs
+    assert load_settings(environ={"POSC_SIM_DATABASE_URL": bare}).database_url == bare

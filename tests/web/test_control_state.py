@@ -10,9 +10,10 @@ import pytest
 from flask.testing import FlaskClient
 
 from simulator.app import create_app
-from simulator.control.seeding import seed_unseeded_sites
+from simulator.control.seeding import reset_sites, seed_unseeded_sites
 from simulator.runtime import Runtime
 from simulator.settings import Settings
+from simulator.sites import SITE_CODES
 from tests.web.helpers import basic, create_user, upload
 
 
@@ -125,7 +126,7 @@ def test_journal_cap_and_switch(make_settings: Callable[..., Settings]) -> None:
         runtime = Runtime.open(settings)
         try:
             runtime.prepare_storage()
-            seed_unseeded_sites(runtime, "empty", 1)
+            reset_sites(runtime, SITE_CODES, "empty", 1)  # one database serves both rounds
             client = create_app(settings, runtime).test_client()
             create_user(client, "test", "ALICE01")
             for _ in range(6):

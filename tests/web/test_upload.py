@@ -7,7 +7,6 @@ import io
 import re
 import zipfile
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -17,14 +16,15 @@ from simulator.app import create_app
 from simulator.control.seeding import seed_unseeded_sites
 from simulator.runtime import Runtime
 from simulator.settings import Settings, SiteSettings
-from simulator.store.models import Batch, BatchFile, Job, ResponseFile
+from simulator.store.models import Batch, BatchFile, BlobChunk, Job, ResponseFile
 from tests.web.helpers import basic, create_user, csrf_token, error_text, login, upload
 
 CLAIM = b"ISA*00*          *00*          *ZZ*SUBMITTER~"
 
 
-def kept(runtime: Runtime) -> tuple[int, int, int, list[Path]]:
-    """Batches, batch files and jobs in the database, and uploaded files in the store.
+def kept(runtime: Runtime) -> tuple[int, int, int, list[str]]:
+    """Batches, batch files and jobs in the database, and the keys of uploaded files in the
+    store (a folder, or the database itself on PostgreSQL), spooled leftovers included.
 
     Files in download lists (the demo data set places some) are not uploads; they are left out.
     """
@@ -34,10 +34,10 @@ def kept(runtime: Runtime) -> tuple[int, int, int, list[Path]]:
             for model in (Batch, BatchFile, Job)
         ]
         placed = set(session.scalars(select(ResponseFile.blob_key)))
+        in_database = set(session.scalars(select(BlobChunk.blob_key).distinct()))
     root = runtime.settings.blob_dir
-    stored = [
-        p for p in root.rglob("*") if p.is_file() and p.relative_to(root).as_posix() not in placed
-    ]
+    on_disk = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+    stored = sorted((on_disk | in_database) - placed)
     return counts[0], counts[1], counts[2], stored
 
 

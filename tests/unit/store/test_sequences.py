@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from simulator.runtime import Runtime
@@ -41,3 +44,18 @@ def test_a_rolled_back_transaction_gives_its_number_back(storage: Runtime) -> No
         take_and_refuse(storage)
     with storage.database.transaction() as session:
         assert next_value(session, "test", "tracking_number") == 1
+
+
+def test_a_counter_used_first_by_many_at_once_hands_out_each_value_once(storage: Runtime) -> None:
+    """Creating a counter races on PostgreSQL, where writers do not queue: none may fail."""
+    callers = 12
+    start = threading.Barrier(callers)
+
+    def take() -> int:
+        start.wait()
+        with storage.database.transaction() as session:
+            return next_value(session, "test", "brand_new_counter")
+
+    with ThreadPoolExecutor(callers) as pool:
+        values = sorted(pool.map(lambda _: take(), range(callers)))
+    assert values == list(range(1, callers + 1))
