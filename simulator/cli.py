@@ -19,13 +19,20 @@ from sqlalchemy.exc import OperationalError
 
 from posc_sim_fixtures.datasets import DATASETS, DEMO_ACCOUNTS, DEMO_SECURITY_QUESTIONS
 from simulator import __version__
+from simulator.certification_cli import certification
 from simulator.control.seeding import SeededSite, reset_sites, seed_unseeded_sites, seeded_sites
 from simulator.faults.rules import parse_rule
 from simulator.loadtest import loadtest
 from simulator.runtime import Runtime
 from simulator.scenarios.report import console_lines
 from simulator.scenarios.report import junit_xml as junit_xml_report
-from simulator.scenarios.runner import NoScenarioFilesError, Outcome, Runner, scenario_files
+from simulator.scenarios.runner import (
+    BUILTIN_SERVER_ENV,
+    NoScenarioFilesError,
+    Outcome,
+    Runner,
+    scenario_files,
+)
 from simulator.scenarios.schema import ScenarioError, json_schema, load_scenario
 from simulator.server import is_loopback, run_server
 from simulator.settings import Settings, SettingsError, load_settings, unknown_environment_names
@@ -334,7 +341,7 @@ def _write_report(path: Path, report: bytes) -> None:
 def _run_on_own_server(files: list[Path], client_command: str | None) -> list[Outcome]:
     with tempfile.TemporaryDirectory() as folder:
         try:
-            server = start_server(Path(folder) / "data", "--workers", "2")
+            server = start_server(Path(folder) / "data", "--workers", "2", env=BUILTIN_SERVER_ENV)
         except ServerNotReadyError as error:
             reason = f"the simulator did not start: {str(error).splitlines()[0]}"
             return [Outcome(path.stem, path, error=reason) for path in files]
@@ -408,6 +415,7 @@ def x12_retarget(file: Path, provider: str, site: str, output: Path | None) -> N
 
 
 cli.add_command(loadtest)
+cli.add_command(certification)
 
 
 def main() -> None:

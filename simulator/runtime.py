@@ -18,6 +18,7 @@ from simulator.hashing import SecretHasher
 from simulator.meter import Meter
 from simulator.portal.access import AccountService
 from simulator.portal.batches import BatchService
+from simulator.portal.certification import CertificationService
 from simulator.portal.files import FileService
 from simulator.portal.journal import Journal
 from simulator.portal.processing import Processor
@@ -53,6 +54,7 @@ class Runtime:
     processor: Processor
     realtime: RealtimeService
     faults: FaultService
+    certification: CertificationService
 
     @classmethod
     def open(cls, settings: Settings) -> Runtime:
@@ -72,8 +74,13 @@ class Runtime:
             enabled=settings.journal_enabled,
             max_entries=settings.journal_max_entries,
         )
-        processor = Processor(database, clock, blobs, settings, faults, journal, meter)
-        batches = BatchService(database, clock, blobs, settings.site, faults, processor.wake.set)
+        certification = CertificationService(database, clock, settings)
+        processor = Processor(
+            database, clock, blobs, settings, faults, journal, meter, certification
+        )
+        batches = BatchService(
+            database, clock, blobs, settings.site, faults, certification, processor.wake.set
+        )
         return cls(
             settings=settings,
             database=database,
@@ -90,6 +97,7 @@ class Runtime:
                 database, clock, settings.site, faults, Roster(database), ClaimBook(database)
             ),
             faults=faults,
+            certification=certification,
         )
 
     def prepare_storage(self) -> None:

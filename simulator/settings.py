@@ -157,6 +157,7 @@ class SiteSettings:
     archive_after_months: int = 6
     validation: str = "structure"
     session_idle_minutes: int = 20
+    certification: str = "off"
 
 
 SITE_PARSERS: dict[str, Parser] = {
@@ -168,6 +169,7 @@ SITE_PARSERS: dict[str, Parser] = {
     "archive_after_months": _whole_number(1, 1200),
     "validation": _choice("structure", "full"),
     "session_idle_minutes": _whole_number(1, 1440),
+    "certification": _choice("off", "required"),
 }
 
 
@@ -192,6 +194,7 @@ class Settings:
     journal_enabled: bool = True
     journal_max_entries: int = 100_000
     sync_files: bool = False
+    certification_passes: int = 2
     # A job claimed by a process that died (a host killed mid-job) is taken again after this.
     job_lease_seconds: int = 120
     log_level: str = "warning"
@@ -230,6 +233,7 @@ SERVER_PARSERS: dict[str, Parser] = {
     "journal_enabled": _flag,
     "journal_max_entries": _whole_number(1, 100_000_000),
     "sync_files": _flag,
+    "certification_passes": _whole_number(1, 100),
     "job_lease_seconds": _whole_number(1, 86_400),
     "log_level": _choice("debug", "info", "warning", "error", "critical"),
     "access_log": _flag,

@@ -11,7 +11,9 @@ class SiteProfile:
 
     ``usage_indicator`` is the ISA15 value the site accepts and writes; ``pays_claims`` says
     whether 837 claims end in an 835 remittance; ``banner`` is the visible label every page
-    carries (``None``: no label, as on the real production site).
+    carries (``None``: no label, as on the real production site). ``tests_partners`` marks the
+    site where trading partners test: its uploads count toward certification, and the
+    ``certification`` setting gates uploads on the other site only.
     """
 
     code: str
@@ -20,6 +22,7 @@ class SiteProfile:
     banner: str | None
     usage_indicator: str
     pays_claims: bool
+    tests_partners: bool
 
     @property
     def url_prefix(self) -> str:
@@ -33,6 +36,7 @@ TEST = SiteProfile(
     banner="TEST",
     usage_indicator="T",
     pays_claims=False,
+    tests_partners=True,
 )
 PRODUCTION = SiteProfile(
     code="prod",
@@ -41,7 +45,9 @@ PRODUCTION = SiteProfile(
     banner=None,
     usage_indicator="P",
     pays_claims=True,
+    tests_partners=False,
 )
 
 SITES: dict[str, SiteProfile] = {profile.code: profile for profile in (TEST, PRODUCTION)}
 SITE_CODES: tuple[str, ...] = tuple(SITES)
+TESTING_SITE: SiteProfile = next(profile for profile in SITES.values() if profile.tests_partners)

@@ -38,6 +38,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("simulator.server", "simulator.scenarios"),
     ("simulator.testing",),
     ("simulator.loadtest",),
+    ("simulator.certification_report",),
+    ("simulator.certification_cli",),
     ("simulator.cli",),
     ("simulator.__main__",),
 )

@@ -7,7 +7,16 @@ from importlib import resources
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
-from simulator.control import dashboard, directory, faults, files, journal, metrics, state
+from simulator.control import (
+    certification,
+    dashboard,
+    directory,
+    faults,
+    files,
+    journal,
+    metrics,
+    state,
+)
 from simulator.control.seeding import seeded_sites
 from simulator.runtime import Runtime
 from simulator.sites import SITE_CODES
@@ -71,5 +80,6 @@ def create_control_app(services: Runtime) -> Flask:
     app.register_blueprint(state.blueprint)
     app.register_blueprint(faults.blueprint)
     app.register_blueprint(metrics.blueprint)
+    app.register_blueprint(certification.blueprint)
     app.register_blueprint(dashboard.blueprint)
     return app

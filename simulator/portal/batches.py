@@ -16,6 +16,7 @@ from datetime import datetime
 from simulator.clock import Clock
 from simulator.faults.service import FaultService
 from simulator.portal.access import AccountView
+from simulator.portal.certification import CertificationService
 from simulator.portal.errors import (
     EmptyUploadError,
     InvalidRequestError,
@@ -85,6 +86,7 @@ class BatchService:
         blobs: BlobStore,
         site_rules: Callable[[str], SiteSettings],
         faults: FaultService,
+        certification: CertificationService,
         on_queued: Callable[[], None] = lambda: None,
     ) -> None:
         self._database = database
@@ -92,6 +94,7 @@ class BatchService:
         self._blobs = blobs
         self._site_rules = site_rules
         self._faults = faults
+        self._certification = certification
         self._on_queued = on_queued
 
     def receive(
@@ -107,6 +110,7 @@ class BatchService:
         """
         provider = account.provider(provider_id)
         kind = upload_type(transaction_type)
+        self._certification.check_upload(account, kind.code)
         rules = self._site_rules(account.site)
         fault = self._faults.fire(
             account.site,

@@ -90,6 +90,15 @@ class ClaimLookup(Protocol):
     ) -> ClaimRecord | None: ...
 
 
+@dataclass(frozen=True)
+class RefusedClaim:
+    """A claim the 277CA rejected (STC A3), named by its patient control number."""
+
+    patient_control_number: str
+    member_id: str
+    status: str  # STC01-2, the claim status code
+
+
 @dataclass
 class BusinessContext:
     """What the rules know while answering one file or one real-time request.
@@ -109,6 +118,7 @@ class BusinessContext:
     received_at: datetime
     tracking_number: str = ""
     claims_recorded: list[NewClaim] = field(default_factory=list)
+    claims_refused: list[RefusedClaim] = field(default_factory=list)
     members: dict[str, MemberRecord | None] = field(default_factory=dict)
 
     def member(self, member_id: str) -> MemberRecord | None:
@@ -192,6 +202,8 @@ def _claims(
         member = context.member(claim.member.member_id)
         if member is None:
             acknowledgments.append(ClaimAcknowledgment(claim, accepted=False, status="33"))
+            refused = RefusedClaim(claim.patient_control_number, claim.member.member_id, "33")
+            context.claims_refused.append(refused)
             continue
         number = f"{context.now:%y%j}{context.numbers.take('claim'):08d}"
         acknowledgments.append(ClaimAcknowledgment(claim, accepted=True, claim_number=number))

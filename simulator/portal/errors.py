@@ -98,3 +98,10 @@ class EmptyUploadError(PortalError):
 class UploadTooLargeError(PortalError):
     code = "upload_too_large"
     http_status = 413
+
+
+class CertificationRequiredError(PortalError):
+    """Production refuses a type the organization has not yet passed testing for (§9)."""
+
+    code = "certification_required"
+    http_status = 403

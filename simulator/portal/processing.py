@@ -22,6 +22,8 @@ from simulator.faults.service import FaultService, FiredFault, fired_rule
 from simulator.meter import Meter
 from simulator.portal.access import ProviderView
 from simulator.portal.answering import Answerer, apply_fault, corrupted, examine
+from simulator.portal.business import RefusedClaim
+from simulator.portal.certification import CertificationService, judge
 from simulator.portal.files import place_file
 from simulator.portal.journal import Journal, JournalEvent
 from simulator.portal.transactions import TransactionType, download_type, upload_type
@@ -64,6 +66,8 @@ class Outcome:
 
     files: list[OutboundFile] = field(default_factory=list)
     claims: list[NewClaim] = field(default_factory=list)
+    refused_claims: list[RefusedClaim] = field(default_factory=list)
+    examined: list[ValidationReport | None] = field(default_factory=list)
     statuses: list[str] = field(default_factory=list)
     reports: list[dict[str, Any]] = field(default_factory=list)
     dropped: bool = False
@@ -89,8 +93,10 @@ class Processor:
         faults: FaultService,
         journal: Journal,
         meter: Meter,
+        certification: CertificationService,
     ) -> None:
         self._database = database
+        self._certification = certification
         self._clock = clock
         self._blobs = blobs
         self._settings = settings
@@ -203,7 +209,7 @@ class Processor:
             received_at=batch.received_at,
             tracking_number=batch.tracking_number,
         )
-        outcome = Outcome()
+        outcome = Outcome(examined=list(results))
         for (name, key), report in zip(batch.files, results, strict=True):
             if report is None:
                 _answer_other(outcome, work.kind, batch, name, work.now)
@@ -214,6 +220,7 @@ class Processor:
             files, context = answerer.responses(work.kind, report, self._opener(key))
             outcome.files += files
             outcome.claims += context.claims_recorded
+            outcome.refused_claims += context.claims_refused
         return outcome
 
     def _opener(self, blob_key: str) -> Callable[[], IO[bytes]]:
@@ -260,6 +267,14 @@ class Processor:
                         file_number=number,
                     )
                 self._queue.finish(session, job, outcome.status, {"files": outcome.reports})
+                self._certification.record(
+                    session,
+                    job.site,
+                    batch.user_id,
+                    (batch.transaction_type, batch.tracking_number, batch.received_at),
+                    judge(outcome.examined, outcome.refused_claims, outcome.dropped),
+                    now,
+                )
                 self._journal.record(
                     JournalEvent(
                         site=job.site,

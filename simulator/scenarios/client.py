@@ -94,6 +94,8 @@ class ReferenceClient:
             self._harness("/clock", {"advance": step["advance_clock"]})
         if step.get("unlock"):
             self._harness(f"/users/{self.site}/{self.state.user_id}/unlock", None)
+        if "certify" in step:
+            self._certify(step["certify"])
         if step.get("channel", "api") == "core":
             self.core.run_step(step)
             return
@@ -120,6 +122,12 @@ class ReferenceClient:
             )
             if answer.status_code == 204:
                 self.state.password = step["change_password"]
+
+    def _certify(self, transaction_type: str) -> None:
+        """Customer Services certifies the user's organization (as the site names it)."""
+        organization = self._call("GET", "/certification").json()["organization"]
+        body = {"organization": organization, "transaction_type": transaction_type}
+        self._harness("/certification", {**body, "certified": True})
 
     def _harness(self, path: str, body: dict[str, Any] | None) -> None:
         """What the test harness does between the client's calls (clock, Customer Services)."""

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from simulator.scenarios.certified import certification_verdict
 from simulator.scenarios.client import ClientState
 
 # A control API read: path under /_sim/v1 -> the JSON answer.
@@ -63,6 +64,7 @@ class Expectations:
             ("file_contains", self._contains),
             ("last_status", self._last_status),
             ("last_error", self._last_error),
+            ("certification", self._certification),
         ):
             if key in expectation:
                 return method(expectation)
@@ -163,6 +165,10 @@ class Expectations:
         last = self.state.statuses[-1] if self.state.statuses else None
         wanted = expectation["last_status"]
         return last == wanted, f"expected last HTTP status {wanted}, got {last}", []
+
+    def _certification(self, expectation: dict[str, Any]) -> Verdict:
+        passed, detail = certification_verdict(self.read, expectation["certification"])
+        return passed, detail, []
 
     def _last_error(self, expectation: dict[str, Any]) -> Verdict:
         last = self.state.errors[-1] if self.state.errors else None

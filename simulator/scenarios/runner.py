@@ -70,6 +70,8 @@ class Outcome:
 
 
 BUILTIN_SCENARIOS = Path(__file__).with_name("builtin")
+# The built-in suite walks the Test-to-Production path, so its server requires certification.
+BUILTIN_SERVER_ENV = {"POSC_SIM_PROD_CERTIFICATION": "required"}
 
 
 def scenario_files(paths: Sequence[Path]) -> list[Path]:

@@ -120,7 +120,12 @@ RULES: dict[str, Rule] = {
             "files": ["file"],
             "clock": "clock",
             "faults": [FAULT],
+            "certification": ["standing"],
         }
+    ),
+    "standing": Rule(
+        {"organization": TEXT, "transaction_type": TEXT, "certified": FLAG},
+        frozenset({"organization", "transaction_type"}),
     ),
     "user": Rule(
         {
@@ -199,6 +204,7 @@ RULES: dict[str, Rule] = {
             "channel": TEXT,
             "real_time": FLAG,
             "bad_checksum": FLAG,
+            "certify": TEXT,
         }
     ),
     "expectation": Rule(
@@ -212,6 +218,7 @@ RULES: dict[str, Rule] = {
             "file_contains": "file_check",
             "last_status": NUMBER,
             "last_error": TEXT,
+            "certification": "certification_check",
             **COUNTS,
         },
         frozenset({"name"}),
@@ -224,6 +231,16 @@ RULES: dict[str, Rule] = {
             "response_types": [TEXT],
             "has_tracking_number": FLAG,
         }
+    ),
+    "certification_check": Rule(
+        {
+            "organization": TEXT,
+            "transaction_type": TEXT,
+            "status": TEXT,
+            "passes": NUMBER,
+            "test_files": NUMBER,
+        },
+        frozenset({"organization", "transaction_type"}),
     ),
     "file_check": Rule(
         {"transaction_type": TEXT, "text": TEXT}, frozenset({"transaction_type", "text"})

@@ -25,3 +25,5 @@ def apply_given(control: Control, site: str, given: Mapping[str, Any]) -> None:
         control("POST", "/clock", given["clock"])
     for rule in given.get("faults", []):
         control("POST", "/faults", {"site": site, **rule})
+    for standing in given.get("certification", []):
+        control("POST", "/certification", {"certified": True, **standing})

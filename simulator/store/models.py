@@ -325,6 +325,47 @@ class Claim(Base):
     received_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
+class Certification(Base):
+    """An organization's testing standing for one transaction type (CONTRACT §9).
+
+    Kept on the site where testing happens, keyed by the organization's name, which is the
+    same on both sites. ``passes`` is the run of accepted test files in a row before
+    certification; ``set_by`` is ``testing`` or ``customer_services`` (a status set by hand).
+    """
+
+    __tablename__ = "certifications"
+    __table_args__ = (UniqueConstraint("site", "organization", "transaction_type"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site: Mapped[str] = mapped_column(String(SITE_LENGTH))
+    organization: Mapped[str] = mapped_column(String(120))
+    transaction_type: Mapped[str] = mapped_column(String(8))
+    passes: Mapped[int] = mapped_column(Integer, default=0)
+    certified_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    set_by: Mapped[str] = mapped_column(String(20), default="testing")
+    updated_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class CertificationEvidence(Base):
+    """One test file's outcome, as its processing job judged it; the report's timeline."""
+
+    __tablename__ = "certification_evidence"
+    __table_args__ = (
+        Index("ix_certification_evidence_lookup", "site", "organization", "transaction_type"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site: Mapped[str] = mapped_column(String(SITE_LENGTH))
+    organization: Mapped[str] = mapped_column(String(120))
+    transaction_type: Mapped[str] = mapped_column(String(8))
+    tracking_number: Mapped[str] = mapped_column(String(20))
+    received_at: Mapped[datetime] = mapped_column(Timestamp)
+    judged_at: Mapped[datetime] = mapped_column(Timestamp)
+    outcome: Mapped[str] = mapped_column(String(24))
+    counted: Mapped[bool] = mapped_column(Boolean)
+    finding: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
 class Sequence(Base):
     """A per-site counter (tracking numbers, file IDs, claim and X12 control numbers)."""
 

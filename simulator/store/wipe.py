@@ -8,6 +8,8 @@ from sqlalchemy.orm import Session
 from simulator.store.models import (
     Batch,
     BatchFile,
+    Certification,
+    CertificationEvidence,
     Claim,
     FaultRule,
     Job,
@@ -24,6 +26,8 @@ from simulator.store.models import (
 )
 
 SITE_TABLES_CHILDREN_FIRST = (
+    Certification,
+    CertificationEvidence,
     Job,
     Claim,
     ResponseFile,

@@ -15,6 +15,7 @@ from simulator.portal.errors import (
 )
 from simulator.portal.files import FileView
 from simulator.portal.transactions import TRANSACTION_TYPES
+from simulator.web.certification import organization_json
 from simulator.web.context import runtime, site
 from simulator.web.criteria import file_search
 from simulator.web.downloads import file_response
@@ -102,6 +103,12 @@ def change_password() -> tuple[str, int]:
         site().code, _account().user_id, body["current_password"], body["new_password"]
     )
     return "", 204
+
+
+@blueprint.get("/certification")
+def certification() -> Response:
+    """The signed-in organization's testing status, for every type it may test."""
+    return jsonify(organization_json(runtime().certification.of_account(_account())))
 
 
 @blueprint.get("/transaction-types")

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from simulator.portal.dates import long_date, shown
 from simulator.runtime import Runtime
 from simulator.sites import SiteProfile
-from simulator.web import account, api, auth, batch, core
+from simulator.web import account, api, auth, batch, certification, core
 from simulator.web.context import attach
 from simulator.web.errors import portal_error_response, register_error_handlers
 from simulator.web.journaling import note_start, record_request
@@ -48,6 +48,7 @@ def create_site_app(runtime: Runtime, profile: SiteProfile, secret_key: str) -> 
     app.register_blueprint(api.blueprint)
     app.register_blueprint(batch.blueprint)
     app.register_blueprint(core.blueprint)
+    app.register_blueprint(certification.blueprint)
     app.request_class = UploadRequest
     app.teardown_request(discard_pending)
     app.register_error_handler(

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from junitparser import Failure, JUnitXml
 
-from simulator.scenarios.runner import BUILTIN_SCENARIOS
+from simulator.scenarios.runner import BUILTIN_SCENARIOS, BUILTIN_SERVER_ENV
 from tests.e2e.conftest import LiveServer
 
 pytestmark = pytest.mark.server
@@ -32,7 +32,7 @@ def posc_sim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess
 def test_the_built_in_suite_runs_green_with_a_junit_report(
     live_server: Callable[..., LiveServer], tmp_path: Path
 ) -> None:
-    server = live_server("--workers", "2")
+    server = live_server("--workers", "2", env=BUILTIN_SERVER_ENV)
     report = tmp_path / "report.xml"
     result = posc_sim(
         "scenario", "run", str(SUITE), "--url", server.url, "--junit-xml", str(report)

@@ -117,6 +117,20 @@ def test_missing_or_broken_config_file(tmp_path: Path) -> None:
         load_settings(config_file=write_config(tmp_path, "port = = 1\n"), environ={})
 
 
+def test_certification_is_required_per_site_and_its_passes_are_one_number(tmp_path: Path) -> None:
+    config = tmp_path / "posc-sim.toml"
+    config.write_text('certification_passes = 3\n[sites.prod]\ncertification = "required"\n')
+    settings = load_settings(config_file=config, environ={})
+    assert settings.certification_passes == 3
+    assert settings.site("prod").certification == "required"
+    assert settings.site("test").certification == "off"
+    assert load_settings(environ={}).certification_passes == 2
+    with pytest.raises(SettingsError, match="certification: expected one of off, required"):
+        load_settings(environ={"POSC_SIM_PROD_CERTIFICATION": "sometimes"})
+    with pytest.raises(SettingsError, match="certification_passes"):
+        load_settings(environ={"POSC_SIM_CERTIFICATION_PASSES": "0"})
+
+
 def test_unknown_posc_sim_names_are_warned_about_and_tool_variables_are_not() -> None:
     environ = {
         "POSC_SIM_PORTT": "9000",

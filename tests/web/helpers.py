@@ -69,6 +69,7 @@ def upload(
     *,
     provider_id: str = "110048577A",
     transaction_type: str = "837P",
+    password: str = PASSWORD,
 ) -> TestResponse:
     """``POST S/api/v1/batches`` with the given (content, file name) parts."""
     fields = MultiDict([("provider_id", provider_id), ("transaction_type", transaction_type)])
@@ -77,7 +78,7 @@ def upload(
     boundary, body = encode_multipart(fields)
     return client.post(
         f"/{site}/api/v1/batches",
-        headers=basic(user_id),
+        headers=basic(user_id, password),
         data=body,
         content_type=f"multipart/form-data; boundary={boundary}",
     )
