@@ -20,6 +20,7 @@ from sqlalchemy import Update, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from simulator.clock import Clock, real_now
+from simulator.faults.actions import ActsIn, kinds
 from simulator.faults.service import FaultService, FiredFault, fired_rule
 from simulator.portal.business import (
     BusinessContext,
@@ -238,7 +239,7 @@ class Processor:
         fired_rule.set(None)
         fault = self._faults.fire(
             job.site,
-            "process",
+            ("process",),
             PROCESS_FAULTS,
             user_id=work.user_id,
             provider_id=work.provider.provider_id,
@@ -407,9 +408,7 @@ _JOB_DONE = (
     .values(state="done")
 )
 
-PROCESS_FAULTS = frozenset(
-    {"reject_999", "ta1_reject", "delay_response", "drop_response", "corrupt_response"}
-)
+PROCESS_FAULTS = kinds(ActsIn.PROCESSING)
 
 
 def _apply_to_report(report: ValidationReport, fault: FiredFault) -> None:
