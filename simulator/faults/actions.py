@@ -61,6 +61,8 @@ REQUEST_OPERATIONS = frozenset(name for name, ways in OPERATION_CHANNELS.items()
 # session (every page of a signed-in user).
 CREDENTIAL_OPERATIONS = REQUEST_OPERATIONS - {"password_reset"}
 SESSION_OPERATIONS = CREDENTIAL_OPERATIONS - {"login"}
+# Operations that make X12 answers: the response files of an upload, a CORE real-time answer.
+ANSWERING_OPERATIONS = frozenset({"process", "realtime"})
 
 
 @dataclass(frozen=True)
@@ -255,13 +257,13 @@ for _action in (
     ActionType(
         "reject_999",
         ActsIn.PROCESSING,
-        frozenset({"process"}),
+        ANSWERING_OPERATIONS,
         "The 999 rejects every transaction set.",
     ),
     ActionType(
         "ta1_reject",
         ActsIn.PROCESSING,
-        frozenset({"process"}),
+        ANSWERING_OPERATIONS,
         "A TA1 rejects the interchange, with that TA105 note code.",
         (
             Parameter(
@@ -290,7 +292,7 @@ for _action in (
     ActionType(
         "corrupt_response",
         ActsIn.PROCESSING,
-        frozenset({"process"}),
+        ANSWERING_OPERATIONS,
         "The response file is malformed X12.",
     ),
 ):

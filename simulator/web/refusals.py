@@ -84,6 +84,8 @@ class RefusalAnswer:
     heading: str | None = None
 
 
+# A door's form: the whole answer, status included (``refusal.status`` unless the door's own
+# rules say otherwise, as CORE's do for refusals it answers 200 with an ErrorCode).
 RefusalForm = Callable[[RefusalAnswer], Response]
 _FORMS: dict[str, RefusalForm] = {}
 
@@ -106,7 +108,6 @@ def refused(refusal: RefusalError) -> int:
 def answer(refusal: RefusalAnswer) -> Response:
     """The refusal in the form of the request's door (inside a request context)."""
     response = _FORMS[request_entry().channel](refusal)
-    response.status_code = refusal.status
     if refusal.retry_after is not None:
         response.headers["Retry-After"] = str(refusal.retry_after)
     return response
@@ -116,11 +117,12 @@ def page_form(refusal: RefusalAnswer) -> Response:
     page = render_template(
         "error.html", code=refusal.code, message=refusal.message, heading=refusal.heading
     )
-    return Response(page, mimetype="text/html")
+    return Response(page, status=refusal.status, mimetype="text/html")
 
 
 def json_form(refusal: RefusalAnswer) -> Response:
     response = jsonify({"error": {"code": refusal.code, "message": refusal.message}})
+    response.status_code = refusal.status
     if refusal.status == 401:
         response.headers["WWW-Authenticate"] = 'Basic realm="MassHealth POSC"'
     return response

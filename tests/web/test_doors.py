@@ -36,7 +36,9 @@ def one() -> ResponseReturnValue:
 
 
 def probe_form(refusal: RefusalAnswer) -> Response:
-    return Response(f"<Fault>{refusal.code}</Fault>", mimetype="application/soap+xml")
+    return Response(
+        f"<Fault>{refusal.code}</Fault>", status=refusal.status, mimetype="application/soap+xml"
+    )
 
 
 register_form("probe", probe_form)
