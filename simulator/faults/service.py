@@ -145,7 +145,7 @@ class FaultService:
         for ``login`` and for the request's own operation); ``None`` stands for a request
         with no operation, which only rules on ``any`` match.
         """
-        if not remembered(RULES_KEY, self._any_rules):
+        if not self.rules_exist():
             return None
         wanted = frozenset(kinds)
         serving = frozenset(operations)
@@ -175,6 +175,10 @@ class FaultService:
                 fired_rule.set(rule.rule_id)
                 return FiredFault(rule.rule_id, dict(rule.action), draw)
         return None
+
+    def rules_exist(self) -> bool:
+        """Whether any rule exists, asked once per unit of work (a request, a job)."""
+        return remembered(RULES_KEY, self._any_rules)
 
     def _any_rules(self) -> bool:
         """Most requests meet no rule at all: the marker or one tiny query says so."""

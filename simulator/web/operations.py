@@ -42,7 +42,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, current_app, request
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import Rule
+from werkzeug.routing import MapAdapter, Rule
 
 from simulator.faults.scope import RequestScope, current
 
@@ -112,12 +112,15 @@ class OperationTable:
         self._default = Entry(default_channel)
         self._entries: dict[str, Entry] | None = None
         self._prefixes: tuple[tuple[str, str], ...] = ()
+        self._adapter: MapAdapter | None = None
 
     def _built(self) -> dict[str, Entry]:
         """Built at the first request, when every blueprint is registered."""
         if self._entries is None:
             entries = {rule.endpoint: self._entry(rule) for rule in self._app.url_map.iter_rules()}
             self._prefixes = _channel_prefixes(self._app, entries, self._default.channel)
+            # One adapter for every request: routes here depend on path and method alone.
+            self._adapter = self._app.url_map.bind("localhost")
             self._entries = entries
         return self._entries
 
@@ -135,11 +138,13 @@ class OperationTable:
     def for_environ(self, environ: dict[str, Any]) -> Entry:
         """The entry of a request not yet handed to the app (for the WSGI middleware)."""
         entries = self._built()
-        adapter = self._app.url_map.bind_to_environ(environ)
+        path = environ.get("PATH_INFO", "")
+        if self._adapter is None:
+            raise RuntimeError("the operation table was not built")
         try:
-            endpoint, _ = adapter.match()
+            endpoint, _ = self._adapter.match(path, environ.get("REQUEST_METHOD", "GET"))
         except HTTPException:
-            return self._by_path(environ.get("PATH_INFO", ""))
+            return self._by_path(path)
         return entries.get(str(endpoint), self._default)
 
     def for_request(self) -> Entry:

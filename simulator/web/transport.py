@@ -6,8 +6,9 @@ body short and closes the connection, so the client sees an incomplete read;
 ``reset_connection`` closes the socket with no answer at all (an RST), so the client sees a
 connection error, not an HTTP status.
 
-The middleware names each request from the site's operation table (its channel and
-operation) before the app runs, and asks the fault service then. A door whose operation is
+When any rule exists, the middleware names each request from the site's operation table (its
+channel and operation) before the app runs, and asks the fault service then; when none does (most
+requests), it looks nothing up. A door whose operation is
 only known from the body calls :func:`declare_operation` once it is; the faults it meets are
 carried out the same way, the ones that need the socket (truncate, reset) by the middleware on
 the way out.
@@ -27,7 +28,7 @@ from urllib.parse import parse_qs
 from flask import Flask, Response, current_app, has_request_context, request
 
 from simulator.faults.actions import ActsIn, kinds
-from simulator.faults.scope import RequestScope, current, declare, serving
+from simulator.faults.scope import NO_REQUEST, RequestScope, current, declare, serving
 from simulator.faults.service import FaultService, FiredFault, fired_rule
 from simulator.portal.journal import Journal, JournalEvent
 from simulator.web.operations import table_of
@@ -64,23 +65,29 @@ class TransportFaults:
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         environ[MIDDLEWARE_KEY] = self
-        entry = self.operations.for_environ(environ)
-        with unit_of_work(), serving(entry.scope()):
+        with unit_of_work(), serving(NO_REQUEST):
             fired_rule.set(None)
-            if not entry.in_body:
-                query = parse_qs(environ.get("QUERY_STRING", ""))
-                instead = self.meet_faults(
-                    environ,
-                    user_id=_basic_user(environ),
-                    provider_id=(query.get("provider_id") or [None])[0],
-                    transaction_type=(query.get("transaction_type") or [None])[0],
-                )
-                if environ.get(RESET_KEY):
-                    _reset(environ)
-                if instead is not None:
-                    return instead(environ, start_response)
-            body = self.app(environ, _closing_if_truncated(environ, start_response))
-            return self._on_the_way_out(environ, body)
+            if not self.faults.rules_exist():  # most requests: no rule, nothing to look up
+                return self.app(environ, start_response)
+            return self._serve(environ, start_response)
+
+    def _serve(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        entry = self.operations.for_environ(environ)
+        declare(entry.scope())
+        if not entry.in_body:
+            query = parse_qs(environ.get("QUERY_STRING", ""))
+            instead = self.meet_faults(
+                environ,
+                user_id=_basic_user(environ),
+                provider_id=(query.get("provider_id") or [None])[0],
+                transaction_type=(query.get("transaction_type") or [None])[0],
+            )
+            if environ.get(RESET_KEY):
+                _reset(environ)
+            if instead is not None:
+                return instead(environ, start_response)
+        body = self.app(environ, _closing_if_truncated(environ, start_response))
+        return self._on_the_way_out(environ, body)
 
     def meet_faults(
         self,
