@@ -12,6 +12,7 @@ from pathlib import Path
 
 from simulator.clock import SERVER_STATE_ID, Clock
 from simulator.faults.service import FaultService
+from simulator.meter import Meter
 from simulator.portal.access import AccountService
 from simulator.portal.batches import BatchService
 from simulator.portal.files import FileService
@@ -20,6 +21,7 @@ from simulator.portal.passwords import SecretHasher
 from simulator.portal.processing import Processor
 from simulator.settings import Settings
 from simulator.store.blobs import BlobStore
+from simulator.store.counters import CounterStore
 from simulator.store.database import Database
 from simulator.store.marker import ChangeMarker
 from simulator.store.migrate import upgrade
@@ -37,6 +39,7 @@ class Runtime:
     batches: BatchService
     files: FileService
     journal: Journal
+    meter: Meter
     processor: Processor
     faults: FaultService
 
@@ -50,13 +53,15 @@ class Runtime:
         hasher = SecretHasher(settings.password_hash_method)
         blobs = BlobStore(settings.blob_dir, sync=settings.sync_files)
         faults = FaultService(database, clock, marker)
+        meter = Meter(CounterStore(database))
         journal = Journal(
             database,
             clock,
+            meter,
             enabled=settings.journal_enabled,
             max_entries=settings.journal_max_entries,
         )
-        processor = Processor(database, clock, blobs, settings, faults, journal)
+        processor = Processor(database, clock, blobs, settings, faults, journal, meter)
         batches = BatchService(database, clock, blobs, settings.site, faults, processor.wake.set)
         return cls(
             settings=settings,
@@ -68,6 +73,7 @@ class Runtime:
             batches=batches,
             files=FileService(database, clock, blobs, settings.site),
             journal=journal,
+            meter=meter,
             processor=processor,
             faults=faults,
         )
@@ -95,4 +101,5 @@ class Runtime:
             return state.secret_key
 
     def close(self) -> None:
+        self.meter.close()
         self.database.dispose()

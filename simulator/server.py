@@ -62,7 +62,8 @@ def _run_gunicorn(settings: Settings) -> None:
                 "timeout": 120,
                 "graceful_timeout": 10,
                 "errorlog": "-",
-                "loglevel": "warning",
+                "loglevel": settings.log_level,
+                "accesslog": "-" if settings.access_log else None,
                 "proc_name": "posc-sim",
             }
             for key, value in options.items():

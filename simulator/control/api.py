@@ -6,7 +6,7 @@ import hmac
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
-from simulator.control import directory, faults, files, journal, metrics, state
+from simulator.control import dashboard, directory, faults, files, journal, metrics, state
 from simulator.control.openapi import document as openapi_document
 from simulator.control.seeding import seeded_sites
 from simulator.runtime import Runtime
@@ -44,18 +44,21 @@ def ready() -> tuple[Response, int]:
 
 def _require_admin_token() -> Response | None:
     token = runtime().settings.admin_token
-    if token is None:
-        return None
+    if token is None or request.blueprint == dashboard.blueprint.name:
+        return None  # the dashboard's pages hold no data; their calls carry the token
     offered = request.headers.get("Authorization", "")
     if hmac.compare_digest(offered.encode(), f"Bearer {token}".encode()):
         return None
-    return answer(
+    refusal = answer(
         RefusalAnswer(
             "invalid_credentials",
             "The control API needs 'Authorization: Bearer <admin token>'.",
             401,
         )
     )
+    # A Bearer challenge: a Basic one makes browsers prompt.
+    refusal.headers["WWW-Authenticate"] = 'Bearer realm="posc-sim control"'
+    return refusal
 
 
 def create_control_app(services: Runtime) -> Flask:
@@ -72,4 +75,5 @@ def create_control_app(services: Runtime) -> Flask:
     app.register_blueprint(state.blueprint)
     app.register_blueprint(faults.blueprint)
     app.register_blueprint(metrics.blueprint)
+    app.register_blueprint(dashboard.blueprint)
     return app

@@ -354,3 +354,16 @@ class ServerState(Base):
     clock_offset_seconds: Mapped[float] = mapped_column(Float, default=0.0)
     clock_frozen_at: Mapped[datetime | None] = mapped_column(Timestamp)
     secret_key: Mapped[str] = mapped_column(String(128))
+
+
+class MetricCounter(Base):
+    """A monotonic counter shared by every worker and host; ``labels`` is canonical text.
+
+    Never wiped by a reset: a Prometheus counter must not go backwards.
+    """
+
+    __tablename__ = "metric_counters"
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    labels: Mapped[str] = mapped_column(String(400), primary_key=True)
+    value: Mapped[float] = mapped_column(Float, default=0.0)

@@ -41,7 +41,7 @@ def login() -> ResponseReturnValue:
     return form_page("login.html", form, act)
 
 
-@blueprint.get("/logout", operation="logout")
+@blueprint.route("/logout", methods=["GET", "POST"], operation="logout")
 def logout() -> ResponseReturnValue:
     return sign_out("You have logged out.")
 
