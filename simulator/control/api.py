@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-from importlib import resources
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
@@ -17,12 +16,14 @@ from simulator.control import (
     metrics,
     state,
 )
+from simulator.control.openapi import document as openapi_document
 from simulator.control.seeding import seeded_sites
 from simulator.runtime import Runtime
 from simulator.sites import SITE_CODES
 from simulator.store.migrate import is_current
 from simulator.web.context import attach, runtime
-from simulator.web.errors import JSON_ONLY, error_response, register_error_handlers
+from simulator.web.operations import install
+from simulator.web.refusals import RefusalAnswer, answer, register_error_handlers
 
 blueprint = Blueprint("control", __name__, url_prefix="/v1")
 
@@ -35,8 +36,7 @@ def health() -> Response:
 @blueprint.get("/openapi.json")
 def openapi() -> Response:
     """The OpenAPI 3.1 document of the JSON API and this control API."""
-    document = resources.files("simulator.control").joinpath("static/openapi.json").read_bytes()
-    return Response(document, mimetype="application/json")
+    return Response(openapi_document(), mimetype="application/json")
 
 
 @blueprint.get("/ready")
@@ -51,26 +51,30 @@ def ready() -> tuple[Response, int]:
     return jsonify({"status": "ready"}), 200
 
 
-def _require_admin_token() -> tuple[Response | str, int] | None:
+def _require_admin_token() -> Response | None:
     token = runtime().settings.admin_token
     if token is None or request.blueprint == dashboard.blueprint.name:
         return None  # the dashboard's pages hold no data; their calls carry the token
     offered = request.headers.get("Authorization", "")
     if hmac.compare_digest(offered.encode(), f"Bearer {token}".encode()):
         return None
-    refusal, status = error_response(
-        "invalid_credentials", "The control API needs 'Authorization: Bearer <admin token>'.", 401
+    refusal = answer(
+        RefusalAnswer(
+            "invalid_credentials",
+            "The control API needs 'Authorization: Bearer <admin token>'.",
+            401,
+        )
     )
-    if isinstance(refusal, Response):  # a Bearer challenge: a Basic one makes browsers prompt
-        refusal.headers["WWW-Authenticate"] = 'Bearer realm="posc-sim control"'
-    return refusal, status
+    # A Bearer challenge: a Basic one makes browsers prompt.
+    refusal.headers["WWW-Authenticate"] = 'Bearer realm="posc-sim control"'
+    return refusal
 
 
 def create_control_app(services: Runtime) -> Flask:
     """The control app, meant to be mounted under ``/_sim``."""
     app = Flask(__name__)
-    app.config[JSON_ONLY] = True
     attach(app, services)
+    install(app, default_channel="control")
     register_error_handlers(app)
     app.before_request(_require_admin_token)
     app.register_blueprint(blueprint)

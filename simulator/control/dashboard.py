@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from simulator.faults.rules import ACTIONS, OPERATIONS
+from simulator.faults.actions import ACTIONS, OPERATIONS
 from simulator.sites import SITES
 
 blueprint = Blueprint(

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from simulator.clock import Clock
+from simulator.faults.actions import ActsIn, kinds
 from simulator.faults.service import FaultService
 from simulator.portal.access import AccountView
 from simulator.portal.certification import CertificationService
@@ -41,7 +42,9 @@ from simulator.store.database import Database, Executor
 from simulator.store.sequences import next_value
 
 TRACKING_BASE = 100_000_000_000
-UPLOAD_FAULTS = frozenset({"reject_oversize", "omit_tracking_number", "duplicate_tracking_number"})
+UPLOAD_FAULTS = kinds(
+    ActsIn.PORTAL, "reject_oversize", "omit_tracking_number", "duplicate_tracking_number"
+)
 UNSAFE_FILE_NAME = re.compile(r"[/\\\x00-\x1f\x7f]")
 MAX_FILE_NAME = 255
 
@@ -114,7 +117,7 @@ class BatchService:
         rules = self._site_rules(account.site)
         fault = self._faults.fire(
             account.site,
-            "upload",
+            ("upload",),
             UPLOAD_FAULTS,
             user_id=account.user_id,
             provider_id=provider.provider_id,

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import IO, Any
 
 from simulator.clock import Clock, real_now
+from simulator.faults.actions import ActsIn, kinds
 from simulator.faults.service import FaultService, FiredFault, fired_rule
 from simulator.meter import Meter
 from simulator.portal.access import ProviderView
@@ -45,9 +46,7 @@ FILE_ID = "file_id"
 # What a job of one file usually takes: a 999 and one business response, each an interchange
 # of one set, and a file ID each. More are reserved as they are needed.
 USUAL_NUMBERS = dict.fromkeys((INTERCHANGE, GROUP, SET, FILE_ID), 2)
-PROCESS_FAULTS = frozenset(
-    {"reject_999", "ta1_reject", "delay_response", "drop_response", "corrupt_response"}
-)
+PROCESS_FAULTS = kinds(ActsIn.PROCESSING)
 
 
 @dataclass(frozen=True)
@@ -151,7 +150,7 @@ class Processor:
         fired_rule.set(None)
         fault = self._faults.fire(
             job.site,
-            "process",
+            ("process",),
             PROCESS_FAULTS,
             user_id=work.batch.user_id,
             provider_id=work.provider.provider_id,

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from simulator.clock import Clock
+from simulator.faults.actions import ActsIn, kinds
 from simulator.faults.service import FaultService
 from simulator.portal.access import AccountView
 from simulator.portal.answering import Answerer, apply_fault, corrupted, examine
@@ -32,7 +33,7 @@ from simulator.x12.report import ValidationReport
 from simulator.x12.requests import first_set_id
 
 # What a fault rule of the ``realtime`` operation can do to an answer made inside the call.
-REALTIME_FAULTS = frozenset({"reject_999", "ta1_reject", "corrupt_response"})
+REALTIME_FAULTS = kinds(ActsIn.PROCESSING, "reject_999", "ta1_reject", "corrupt_response")
 # An answer is one interchange of one set: its numbers are reserved in one statement.
 ONE_SET = {INTERCHANGE: 1, GROUP: 1, SET: 1}
 
@@ -76,7 +77,7 @@ class RealtimeService:
         kind = _requested_type(payload)
         fault = self._faults.fire(
             site,
-            "realtime",
+            ("realtime",),
             REALTIME_FAULTS,
             user_id=account.user_id,
             provider_id=provider.provider_id,

@@ -15,7 +15,8 @@ import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 from posc_sim_fixtures.datasets import DATASETS
-from simulator.faults.rules import ACTIONS, OPERATIONS, FaultRuleError, parse_rule
+from simulator.faults.actions import ACTIONS, OPERATIONS
+from simulator.faults.rules import FaultRuleError, parse_rule
 from simulator.isotime import DURATION_HINT, INSTANT_HINT, parse_duration, parse_instant
 from simulator.sites import SITE_CODES
 
