@@ -6,13 +6,14 @@ from flask import Flask
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from simulator.control.api import create_control_app
-from simulator.faults.middleware import FaultMiddleware
 from simulator.runtime import Runtime
 from simulator.settings import Settings
 from simulator.sites import SITES
 from simulator.web import landing
-from simulator.web.errors import register_error_handlers
-from simulator.web.site import create_site_app
+from simulator.web.operations import install
+from simulator.web.refusals import register_error_handlers
+from simulator.web.site import SITE_HEADER, create_site_app
+from simulator.web.transport import TransportFaults
 from simulator.web.wsgi import WSGIApplication
 
 CONTROL_PREFIX = "/_sim"
@@ -29,13 +30,15 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Flask:
     app = Flask("simulator.web")
     app.config["SECRET_KEY"] = secret_key
     register_error_handlers(app)
+    install(app, default_channel="web")
     app.register_blueprint(landing.blueprint)
     mounts: dict[str, WSGIApplication] = {
-        profile.url_prefix: FaultMiddleware(
+        profile.url_prefix: TransportFaults(
             create_site_app(services, profile, secret_key),
-            profile,
+            profile.code,
             services.faults,
             services.journal,
+            SITE_HEADER,
         )
         for profile in SITES.values()
     }

@@ -17,7 +17,7 @@ import click
 from posc_sim_fixtures.datasets import DATASETS, DEMO_ACCOUNTS
 from simulator import __version__
 from simulator.control.seeding import SeededSite, reset_sites, seed_unseeded_sites, seeded_sites
-from simulator.faults.rules import parse_rule
+from simulator.faults.rules import FaultRuleError, FaultSpec, parse_rule
 from simulator.loadtest import loadtest
 from simulator.runtime import Runtime
 from simulator.scenarios.runner import Outcome, Runner, scenario_files
@@ -63,11 +63,12 @@ def serve(config_file: Path | None, **flags: Any) -> None:
             f"admin_token: required to listen on {settings.host}, which is not loopback "
             "(set POSC_SIM_ADMIN_TOKEN)"
         )
+    configured = _configured_faults(settings)
     runtime = Runtime.open(settings)
     try:
         runtime.prepare_storage()
         seed_unseeded_sites(runtime, settings.dataset, settings.seed)
-        _load_configured_faults(settings, runtime)
+        _load_configured_faults(configured, runtime)
         _print_welcome(settings, runtime)
     finally:
         runtime.close()
@@ -114,11 +115,21 @@ def seed(config_file: Path | None, **flags: Any) -> None:
         runtime.close()
 
 
-def _load_configured_faults(settings: Settings, runtime: Runtime) -> None:
+def _configured_faults(settings: Settings) -> list[FaultSpec]:
+    """The config file's ``[[faults]]``, each checked as the control API checks a rule."""
+    specs = []
+    for index, table in enumerate(settings.fault_rules, start=1):
+        try:
+            specs.append(parse_rule({"id": f"config-{index}", **table}))
+        except FaultRuleError as error:
+            raise SettingsError(f"fault_rules: rule {index}: {error.message}") from None
+    return specs
+
+
+def _load_configured_faults(specs: list[FaultSpec], runtime: Runtime) -> None:
     """Add the config file's ``[[faults]]`` once: a rule keeps its id across restarts."""
     existing = {rule["id"] for rule in runtime.faults.rules()}
-    for index, table in enumerate(settings.fault_rules, start=1):
-        spec = parse_rule({"id": f"config-{index}", **table})
+    for spec in specs:
         if spec.rule_id not in existing:
             runtime.faults.add(spec)
 

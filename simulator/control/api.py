@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import hmac
-from importlib import resources
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
 from simulator.control import directory, faults, files, journal, metrics, state
+from simulator.control.openapi import document as openapi_document
 from simulator.control.seeding import seeded_sites
 from simulator.runtime import Runtime
 from simulator.sites import SITE_CODES
 from simulator.store.migrate import is_current
 from simulator.web.context import attach, runtime
-from simulator.web.errors import JSON_ONLY, error_response, register_error_handlers
+from simulator.web.operations import install
+from simulator.web.refusals import RefusalAnswer, answer, register_error_handlers
 
 blueprint = Blueprint("control", __name__, url_prefix="/v1")
 
@@ -26,8 +27,7 @@ def health() -> Response:
 @blueprint.get("/openapi.json")
 def openapi() -> Response:
     """The OpenAPI 3.1 document of the JSON API and this control API."""
-    document = resources.files("simulator.control").joinpath("static/openapi.json").read_bytes()
-    return Response(document, mimetype="application/json")
+    return Response(openapi_document(), mimetype="application/json")
 
 
 @blueprint.get("/ready")
@@ -42,23 +42,27 @@ def ready() -> tuple[Response, int]:
     return jsonify({"status": "ready"}), 200
 
 
-def _require_admin_token() -> tuple[Response | str, int] | None:
+def _require_admin_token() -> Response | None:
     token = runtime().settings.admin_token
     if token is None:
         return None
     offered = request.headers.get("Authorization", "")
     if hmac.compare_digest(offered.encode(), f"Bearer {token}".encode()):
         return None
-    return error_response(
-        "invalid_credentials", "The control API needs 'Authorization: Bearer <admin token>'.", 401
+    return answer(
+        RefusalAnswer(
+            "invalid_credentials",
+            "The control API needs 'Authorization: Bearer <admin token>'.",
+            401,
+        )
     )
 
 
 def create_control_app(services: Runtime) -> Flask:
     """The control app, meant to be mounted under ``/_sim``."""
     app = Flask(__name__)
-    app.config[JSON_ONLY] = True
     attach(app, services)
+    install(app, default_channel="control")
     register_error_handlers(app)
     app.before_request(_require_admin_token)
     app.register_blueprint(blueprint)

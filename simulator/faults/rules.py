@@ -1,71 +1,36 @@
-"""Fault rules as data: what a rule may say, checked field by field."""
+"""Fault rules as data: what a rule may say, checked field by field against the catalogue.
+
+A rule is refused (422, naming the field) when it is malformed, and also when it could never
+fire: an action in an operation where nothing acts on it (``reject_999`` on ``login``), or a
+channel the operation is never reached through (``password_reset`` through ``api``).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulator.portal.errors import PortalError
+from simulator.errors import RefusalError
+from simulator.faults.actions import (
+    ACTIONS,
+    MAX_COUNT,
+    OPERATION_CHANNELS,
+    OPERATIONS,
+    ActionType,
+)
 from simulator.sites import SITE_CODES
 
-OPERATIONS = frozenset(
-    {
-        "login",
-        "password_change",
-        "password_reset",
-        "profile",
-        "upload",
-        "status",
-        "search",
-        "download",
-        "process",
-        "any",
-    }
-)
-MATCH_FIELDS = frozenset({"user_id", "provider_id", "transaction_type"})
+MATCH_FIELDS = frozenset({"user_id", "provider_id", "transaction_type", "channel"})
 RULE_FIELDS = frozenset(
     {"id", "site", "operation", "match", "action", "probability", "times", "after"}
 )
-TRANSPORT_ACTIONS = frozenset(
-    {"error", "delay", "reset_connection", "truncate_body", "maintenance"}
-)
-ERROR_STATUSES = (500, 502, 503, 504)
-MAX_COUNT = 1_000_000_000
-# Bounds that keep one rule from holding a worker or a job for ever.
-PARAMETER_LIMITS = {
-    "ms": 600_000,
-    "jitter_ms": 600_000,
-    "seconds": 366 * 86_400,
-    "bytes": 2**31,
-    "retry_after": 86_400,
-}
-
-# Each action type with its parameters: name -> (required, kind).
-ACTIONS: dict[str, dict[str, tuple[bool, type]]] = {
-    "lockout": {},
-    "force_password_change": {},
-    "session_expired": {},
-    "reject_oversize": {},
-    "omit_tracking_number": {},
-    "duplicate_tracking_number": {},
-    "error": {"status": (True, int), "retry_after": (False, int)},
-    "delay": {"ms": (True, int), "jitter_ms": (False, int)},
-    "reset_connection": {},
-    "truncate_body": {"bytes": (True, int)},
-    "maintenance": {},
-    "reject_999": {},
-    "ta1_reject": {"note_code": (True, str)},
-    "delay_response": {"seconds": (True, int)},
-    "drop_response": {},
-    "corrupt_response": {},
-}
 
 
-class FaultRuleError(PortalError):
+class FaultRuleError(RefusalError):
     """A rule the simulator cannot apply; the message names the field."""
 
     code = "invalid_request"
-    http_status = 422
+    reason = "invalid_fault_rule"
 
 
 @dataclass(frozen=True)
@@ -100,11 +65,13 @@ def parse_rule(body: Any) -> FaultSpec:
     rule_id = body.get("id")
     if rule_id is not None and (not isinstance(rule_id, str) or not 0 < len(rule_id) <= 40):
         raise FaultRuleError("id: expected text of 1 to 40 characters.")
+    action = _action(body.get("action"))
+    _require_possible(ACTIONS[action["type"]], operation)
     return FaultSpec(
         operation=operation,
-        action=_action(body.get("action")),
+        action=action,
         site=site,
-        match=_match(body.get("match")),
+        match=_match(body.get("match"), operation),
         probability=_probability(body.get("probability")),
         times=_count(body, "times", 1),
         after=_count(body, "after", 0),
@@ -112,7 +79,15 @@ def parse_rule(body: Any) -> FaultSpec:
     )
 
 
-def _match(value: Any) -> dict[str, str]:
+def _require_possible(action: ActionType, operation: str) -> None:
+    if not action.can_act_in(operation):
+        raise FaultRuleError(
+            f"operation: {action.name} cannot happen in {operation}; "
+            f"it acts in {', '.join(sorted(action.operations))}."
+        )
+
+
+def _match(value: Any, operation: str) -> dict[str, str]:
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -122,6 +97,13 @@ def _match(value: Any) -> dict[str, str]:
             raise FaultRuleError(f"match.{key}: expected one of {', '.join(sorted(MATCH_FIELDS))}.")
         if not isinstance(item, str):
             raise FaultRuleError(f"match.{key}: expected text.")
+    channel = value.get("channel")
+    if channel is not None and channel not in OPERATION_CHANNELS[operation]:
+        reachable = ", ".join(sorted(OPERATION_CHANNELS[operation])) or "no channel"
+        raise FaultRuleError(
+            f"match.channel: {operation} cannot happen through {channel!r}; "
+            f"it is reached through {reachable}."
+        )
     return dict(value)
 
 
@@ -129,27 +111,20 @@ def _action(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise FaultRuleError("action: expected an object with a type.")
     kind = value.get("type")
-    if kind not in ACTIONS:
+    if not isinstance(kind, str) or kind not in ACTIONS:
         raise FaultRuleError(f"action.type: expected one of {', '.join(sorted(ACTIONS))}.")
-    parameters = ACTIONS[kind]
+    parameters = {parameter.name: parameter for parameter in ACTIONS[kind].parameters}
     for name in value:
         if name != "type" and name not in parameters:
             raise FaultRuleError(f"action.{name}: not a parameter of {kind}.")
-    for name, (required, expected) in parameters.items():
+    for name, parameter in parameters.items():
         if name not in value:
-            if required:
+            if parameter.required:
                 raise FaultRuleError(f"action.{name}: required for {kind}.")
             continue
-        item = value[name]
-        if not isinstance(item, expected) or isinstance(item, bool):
-            raise FaultRuleError(f"action.{name}: expected {expected.__name__}.")
-        if isinstance(item, int) and not 0 <= item <= PARAMETER_LIMITS.get(name, MAX_COUNT):
-            limit = PARAMETER_LIMITS.get(name, MAX_COUNT)
-            raise FaultRuleError(f"action.{name}: expected a whole number from 0 to {limit}.")
-    if kind == "error" and value["status"] not in ERROR_STATUSES:
-        raise FaultRuleError("action.status: expected 500, 502, 503 or 504.")
-    if kind == "ta1_reject" and not (len(value["note_code"]) == 3 and value["note_code"].isdigit()):
-        raise FaultRuleError("action.note_code: expected a three-digit TA1 note code.")
+        problem = parameter.problem(value[name])
+        if problem is not None:
+            raise FaultRuleError(f"action.{name}: {problem}")
     return dict(value)
 
 

@@ -1,28 +1,33 @@
 """Asking whether a fault fires: one small interface for the middleware and the domain.
 
-A call site asks ``fire(site, operation, kinds, ...)`` naming the action types it can carry
-out; a rule is counted only by a call site that could act on it. Counting happens in one write
+A call site asks ``fire(site, operations, kinds, ...)`` naming the operations it serves and the
+action types it can carry out (:func:`simulator.faults.actions.kinds`); a rule is counted only
+by a call site that could act on it. The channel of the request being served (web, api, core;
+none for processing jobs) comes from :mod:`simulator.faults.scope`. Counting happens in one write
 transaction (``BEGIN IMMEDIATE`` on SQLite, row locks on PostgreSQL), so ``times`` and
 ``after`` are exact across threads and worker processes. ``probability`` draws from a
 generator seeded by the site's reset seed, the rule and how many times it matched, so a run
-repeats exactly.
+repeats exactly. A rule added without an ``id`` gets one derived from its position and its
+content (never a random one), so its draws repeat too.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
-import secrets
 from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from simulator.clock import Clock
+from simulator.errors import NotFoundError
 from simulator.faults.rules import FaultRuleError, FaultSpec
-from simulator.portal.errors import NotFoundError
+from simulator.faults.scope import current
 from simulator.store.database import Database
 from simulator.store.marker import ChangeMarker
 from simulator.store.models import FaultRule, SiteState
@@ -77,7 +82,7 @@ class FaultService:
 
     def _insert(self, spec: FaultSpec) -> dict[str, Any]:
         with self._database.transaction() as session:
-            rule_id = spec.rule_id or f"fault-{secrets.token_hex(4)}"
+            rule_id = spec.rule_id or _derived_id(session, spec)
             if session.scalar(select(FaultRule.id).where(FaultRule.rule_id == rule_id)):
                 raise FaultRuleError(f"id: a rule {rule_id!r} exists already.")
             rule = FaultRule(
@@ -127,31 +132,38 @@ class FaultService:
     def fire(
         self,
         site: str,
-        operation: str | None,
+        operations: tuple[str | None, ...],
         kinds: Iterable[str],
         *,
         user_id: str | None = None,
         provider_id: str | None = None,
         transaction_type: str | None = None,
     ) -> FiredFault | None:
-        """The fault that fires for this request, if any; it is counted and journaled."""
+        """The fault that fires for this request, if any; it is counted and journaled.
+
+        ``operations`` are what the call site serves (the accounts service checks credentials
+        for ``login`` and for the request's own operation); ``None`` stands for a request
+        with no operation, which only rules on ``any`` match.
+        """
         if not remembered(RULES_KEY, self._any_rules):
             return None
         wanted = frozenset(kinds)
+        serving = frozenset(operations)
         facts = {
             "user_id": user_id,
             "provider_id": provider_id,
             "transaction_type": transaction_type,
+            "channel": current().channel,
         }
         with self._database.reading() as session:
             if not any(
-                self._applies(rule, operation, wanted, facts)
+                self._applies(rule, serving, wanted, facts)
                 for rule in _rules(session, site, include_shared=True)
             ):
                 return None
         with self._database.transaction() as session:
             for rule in _rules(session, site, include_shared=True):
-                if not self._applies(rule, operation, wanted, facts):
+                if not self._applies(rule, serving, wanted, facts):
                     continue
                 rule.matched += 1
                 if rule.after is not None and rule.matched <= rule.after:
@@ -176,13 +188,16 @@ class FaultService:
 
     @staticmethod
     def _applies(
-        rule: FaultRule, operation: str | None, kinds: frozenset[str], facts: dict[str, str | None]
+        rule: FaultRule,
+        operations: frozenset[str | None],
+        kinds: frozenset[str],
+        facts: dict[str, str | None],
     ) -> bool:
         if rule.times is not None and rule.fired >= rule.times:
             return False
         if rule.action.get("type") not in kinds:
             return False
-        if rule.operation != "any" and rule.operation != operation:
+        if rule.operation != "any" and rule.operation not in operations:
             return False
         return all(facts.get(key) == value for key, value in (rule.match or {}).items())
 
@@ -195,6 +210,32 @@ def _rules(session: Session, site: str | None, include_shared: bool = False) -> 
             or_(condition, FaultRule.site.is_(None)) if include_shared else condition
         )
     return list(session.scalars(statement))
+
+
+def _derived_id(session: Session, spec: FaultSpec) -> str:
+    """An id from the rule's position and content: the same rules added give the same ids.
+
+    The id seeds the rule's probability draws, so a random one would make every run differ.
+    """
+    position = session.scalar(select(func.count(FaultRule.id))) or 0
+    content = json.dumps(
+        [
+            spec.site,
+            spec.operation,
+            spec.match,
+            spec.action,
+            spec.probability,
+            spec.times,
+            spec.after,
+        ],
+        sort_keys=True,
+    )
+    while True:
+        position += 1
+        digest = hashlib.sha256(f"{position}:{content}".encode()).hexdigest()[:8]
+        rule_id = f"fault-{digest}"
+        if session.scalar(select(FaultRule.id).where(FaultRule.rule_id == rule_id)) is None:
+            return rule_id
 
 
 def _draw(session: Session, site: str, rule: FaultRule) -> float:

@@ -23,7 +23,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from simulator.clock import Clock
-from simulator.faults.service import FaultService
+from simulator.faults.actions import ActsIn, kinds
+from simulator.faults.scope import current
+from simulator.faults.service import FaultService, FiredFault
 from simulator.portal.errors import (
     AccountLockedError,
     InvalidCredentialsError,
@@ -34,6 +36,7 @@ from simulator.portal.errors import (
     PortalError,
     ProviderNotAuthorizedError,
     ResetRefusedError,
+    SessionExpiredError,
 )
 from simulator.portal.passwords import SecretHasher, check_password_policy, normalize_answer
 from simulator.settings import SiteSettings
@@ -41,7 +44,9 @@ from simulator.store.database import Database
 from simulator.store.models import Provider, SecurityQuestion, User, UserProvider
 
 RESET_TRIES = 2
-LOGIN_FAULTS = frozenset({"lockout", "force_password_change"})
+CREDENTIAL_FAULTS = kinds(ActsIn.PORTAL, "lockout", "force_password_change")
+CALL_FAULTS = kinds(ActsIn.PORTAL, "session_expired")
+SESSION_FAULTS = CREDENTIAL_FAULTS | CALL_FAULTS
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 US_PHONE_PATTERN = re.compile(r"^(\+?1[\s.-]?)?\(?[2-9]\d{2}\)?[\s.-]?\d{3}[\s.-]?\d{4}$")
 PROFILE_LIMITS = {"first_name": 60, "last_name": 60, "company_name": 120, "email": 254}
@@ -165,9 +170,14 @@ class AccountService:
         """Check a password; a wrong one counts toward the lockout, a right one clears the count.
 
         The account may still need a new password: callers check ``needs_new_password``.
-        A ``lockout`` or ``force_password_change`` fault acts here, before the password check.
+        A ``lockout`` or ``force_password_change`` fault on ``login``, or on the operation of
+        the request being served, acts here, before the password check.
         """
-        self._login_faults(site, user_id)
+        fault = self._faults.fire(
+            site, ("login", current().operation), CREDENTIAL_FAULTS, user_id=user_id
+        )
+        if fault is not None:
+            self._act_on_account(site, user_id, fault)
         with self._database.connected() as connection:
             facts = connection.execute(USER_FACTS, {"site": site, "user_id": user_id}).first()
             if facts is None:
@@ -195,10 +205,30 @@ class AccountService:
             refusal = self._count_failure(user)
         raise refusal  # after the commit, so the count stands
 
-    def _login_faults(self, site: str, user_id: str) -> None:
-        fault = self._faults.fire(site, "login", LOGIN_FAULTS, user_id=user_id)
-        if fault is None:
-            return
+    def authenticate_call(self, site: str, user_id: str, password: str) -> AccountView:
+        """The credentials of one API or CORE call: checked as at login, then the call is a
+        session that lasts one request, which a ``session_expired`` fault ends."""
+        account = self.authenticate(site, user_id, password)
+        if self._faults.fire(site, (current().operation,), CALL_FAULTS, user_id=user_id):
+            raise SessionExpiredError("Your session has expired; sign in again.")
+        return account
+
+    def resume(self, site: str, user_id: str) -> AccountView:
+        """The account behind a web session, for the next page its user asks for.
+
+        The session's faults act here: ``session_expired`` ends it, ``lockout`` locks the
+        account and refuses, ``force_password_change`` makes a new password due.
+        """
+        fault = self._faults.fire(site, (current().operation,), SESSION_FAULTS, user_id=user_id)
+        if fault is not None and fault.kind == "session_expired":
+            raise SessionExpiredError("Your session has expired. Please log in again.")
+        if fault is not None:
+            self._act_on_account(site, user_id, fault)
+            if fault.kind == "lockout":
+                raise AccountLockedError(_LOCKED_MESSAGE)
+        return self.account(site, user_id)
+
+    def _act_on_account(self, site: str, user_id: str, fault: FiredFault) -> None:
         with self._database.transaction() as session:
             user = _find_user(session, site, user_id)
             if user is None:

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from simulator.clock import Clock
+from simulator.faults.actions import ActsIn, kinds
 from simulator.faults.service import FaultService
 from simulator.portal.access import AccountView
 from simulator.portal.errors import (
@@ -37,7 +38,9 @@ from simulator.store.models import Batch, BatchFile, Job, Provider, User
 from simulator.store.sequences import next_value
 
 TRACKING_BASE = 100_000_000_000
-UPLOAD_FAULTS = frozenset({"reject_oversize", "omit_tracking_number", "duplicate_tracking_number"})
+UPLOAD_FAULTS = kinds(
+    ActsIn.PORTAL, "reject_oversize", "omit_tracking_number", "duplicate_tracking_number"
+)
 UNSAFE_FILE_NAME = re.compile(r"[/\\\x00-\x1f\x7f]")
 MAX_FILE_NAME = 255
 
@@ -107,7 +110,7 @@ class BatchService:
         rules = self._site_rules(account.site)
         fault = self._faults.fire(
             account.site,
-            "upload",
+            ("upload",),
             UPLOAD_FAULTS,
             user_id=account.user_id,
             provider_id=provider.provider_id,

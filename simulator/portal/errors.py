@@ -1,100 +1,91 @@
-"""Typed domain errors, each carrying the contract's error code and HTTP status.
+"""Typed domain errors, each carrying the contract's error code and no HTTP status.
 
-The web layer maps a :class:`PortalError` to a page or a JSON error once, in one place; the
-domain never builds a response itself.
+Each door maps a refusal to its own answer once, through one table (``simulator.web.refusals``);
+the domain never builds a response itself.
 """
 
 from __future__ import annotations
 
+from simulator.errors import InvalidRequestError, NotFoundError, RefusalError
 
-class PortalError(Exception):
-    """A refusal a client can act on; ``message`` is a sentence for a person."""
+__all__ = [
+    "AccountLockedError",
+    "ConflictError",
+    "EmptyUploadError",
+    "InvalidCredentialsError",
+    "InvalidRequestError",
+    "NotFoundError",
+    "PasswordChangeRequiredError",
+    "PasswordExpiredError",
+    "PasswordPolicyError",
+    "PortalError",
+    "ProviderNotAuthorizedError",
+    "ResetRefusedError",
+    "SessionExpiredError",
+    "TooManyFilesError",
+    "TransactionTypeNotInUseError",
+    "UnknownTransactionTypeError",
+    "UploadTooLargeError",
+]
 
-    code = "invalid_request"
-    http_status = 400
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class InvalidRequestError(PortalError):
-    code = "invalid_request"
-    http_status = 400
-
-
-class NotFoundError(PortalError):
-    code = "not_found"
-    http_status = 404
+class PortalError(RefusalError):
+    """A refusal of the domain; ``message`` is a sentence for a person."""
 
 
 class ConflictError(PortalError):
     code = "conflict"
-    http_status = 409
 
 
 class PasswordPolicyError(PortalError):
     code = "password_policy"
-    http_status = 422
 
 
 class InvalidCredentialsError(PortalError):
     code = "invalid_credentials"
-    http_status = 401
 
 
 class AccountLockedError(PortalError):
     code = "account_locked"
-    http_status = 423
 
 
 class PasswordChangeRequiredError(PortalError):
     code = "password_change_required"
-    http_status = 403
 
 
 class PasswordExpiredError(PortalError):
     code = "password_expired"
-    http_status = 403
 
 
 class SessionExpiredError(PortalError):
     code = "session_expired"
-    http_status = 401
 
 
 class ProviderNotAuthorizedError(PortalError):
     code = "provider_not_authorized"
-    http_status = 403
 
 
 class ResetRefusedError(PortalError):
     """The forgotten-password questions were failed too often: only Customer Services helps."""
 
     code = "reset_refused"
-    http_status = 403
 
 
 class UnknownTransactionTypeError(PortalError):
     code = "unknown_transaction_type"
-    http_status = 422
 
 
 class TransactionTypeNotInUseError(PortalError):
     code = "transaction_type_not_in_use"
-    http_status = 422
 
 
 class TooManyFilesError(PortalError):
     code = "too_many_files"
-    http_status = 422
 
 
 class EmptyUploadError(PortalError):
     code = "empty_upload"
-    http_status = 422
 
 
 class UploadTooLargeError(PortalError):
     code = "upload_too_large"
-    http_status = 413

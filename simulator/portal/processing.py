@@ -20,6 +20,7 @@ from sqlalchemy import Update, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from simulator.clock import Clock, real_now
+from simulator.faults.actions import ActsIn, kinds
 from simulator.faults.service import FaultService, FiredFault, fired_rule
 from simulator.portal.access import ProviderView
 from simulator.portal.answering import Answerer, apply_fault, corrupted, examine
@@ -213,7 +214,7 @@ class Processor:
         fired_rule.set(None)
         fault = self._faults.fire(
             job.site,
-            "process",
+            ("process",),
             PROCESS_FAULTS,
             user_id=work.user_id,
             provider_id=work.provider.provider_id,
@@ -380,9 +381,7 @@ _JOB_DONE = (
     .values(state="done")
 )
 
-PROCESS_FAULTS = frozenset(
-    {"reject_999", "ta1_reject", "delay_response", "drop_response", "corrupt_response"}
-)
+PROCESS_FAULTS = kinds(ActsIn.PROCESSING)
 
 
 def _answer_other(

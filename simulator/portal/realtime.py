@@ -76,7 +76,7 @@ class RealtimeService:
         kind = _requested_type(payload)
         fault = self._faults.fire(
             site,
-            "realtime",
+            ("realtime",),
             REALTIME_FAULTS,
             user_id=account.user_id,
             provider_id=provider.provider_id,

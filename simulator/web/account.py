@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 
 from simulator.portal.access import AccountView, ProfileChange
 from simulator.web.auth import require_confirmation
 from simulator.web.context import runtime, site
 from simulator.web.forms import ChangePasswordForm, ProfileForm, SecurityInformationForm, text
+from simulator.web.operations import Door
 from simulator.web.pages import form_page
 from simulator.web.sessions import current_account, require_sign_in, sign_out
 
-blueprint = Blueprint("account", __name__)
+blueprint = Door("account", __name__, channel="web")
 blueprint.before_request(require_sign_in)
 
 
@@ -30,7 +31,9 @@ def welcome() -> ResponseReturnValue:
     return render_template("welcome.html", account=_account())
 
 
-@blueprint.route("/password/change", methods=["GET", "POST"])
+@blueprint.route(
+    "/password/change", methods=["GET", "POST"], operation="password_change", journaled=["POST"]
+)
 def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm()
     account = _account()
@@ -45,7 +48,7 @@ def change_password() -> ResponseReturnValue:
     return form_page("password_change.html", form, act, account=account)
 
 
-@blueprint.route("/profile", methods=["GET", "POST"])
+@blueprint.route("/profile", methods=["GET", "POST"], operation="profile")
 def profile() -> ResponseReturnValue:
     account = _account()
     form = ProfileForm(data=asdict(account))
@@ -65,7 +68,9 @@ def profile() -> ResponseReturnValue:
     return form_page("profile.html", form, act, account=account)
 
 
-@blueprint.route("/profile/security", methods=["GET", "POST"])
+@blueprint.route(
+    "/profile/security", methods=["GET", "POST"], operation="profile", journaled=["POST"]
+)
 def security() -> ResponseReturnValue:
     account = _account()
     on_file = runtime().accounts.questions_on_file(site().code, account.user_id)

@@ -4,25 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Response, g, jsonify, request
 
-from simulator.faults.middleware import operation_for
 from simulator.portal.access import AccountView
-from simulator.portal.errors import (
-    InvalidCredentialsError,
-    InvalidRequestError,
-    SessionExpiredError,
-)
+from simulator.portal.errors import InvalidCredentialsError, InvalidRequestError
 from simulator.portal.files import FileView
 from simulator.portal.transactions import TRANSACTION_TYPES
 from simulator.web.context import runtime, site
 from simulator.web.criteria import file_search
 from simulator.web.downloads import file_response
 from simulator.web.journaling import note_subject
-from simulator.web.sessions import SESSION_FAULTS
+from simulator.web.operations import Door
 from simulator.web.uploads import form_and_files
 
-blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+blueprint = Door("api", __name__, channel="api", url_prefix="/api/v1")
 PASSWORD_CHANGE_ENDPOINT = "api.change_password"
 
 
@@ -34,13 +29,10 @@ def _authenticate() -> None:
         raise InvalidCredentialsError(
             "Every API call needs HTTP Basic credentials: your submitter ID and password."
         )
-    account = runtime().accounts.authenticate(
+    account = runtime().accounts.authenticate_call(
         site().code, credentials.username, credentials.password or ""
     )
     g.account = account
-    operation = operation_for(request.method, request.path)
-    if runtime().faults.fire(site().code, operation, SESSION_FAULTS, user_id=account.user_id):
-        raise SessionExpiredError("Your session has expired; sign in again.")
     if request.endpoint != PASSWORD_CHANGE_ENDPOINT:
         account.require_usable_password()
 
@@ -74,7 +66,7 @@ def _file_json(view: FileView) -> dict[str, Any]:
     }
 
 
-@blueprint.get("/me")
+@blueprint.get("/me", operation="profile")
 def me() -> Response:
     account = _account()
     return jsonify(
@@ -95,7 +87,7 @@ def me() -> Response:
     )
 
 
-@blueprint.post("/password")
+@blueprint.post("/password", operation="password_change")
 def change_password() -> tuple[str, int]:
     body = _json_body("current_password", "new_password")
     runtime().accounts.change_password(
@@ -119,7 +111,7 @@ def transaction_types() -> Response:
     )
 
 
-@blueprint.post("/batches")
+@blueprint.post("/batches", operation="upload")
 def upload() -> tuple[Response, int]:
     limit = runtime().settings.site(site().code).max_upload_bytes
     form, files = form_and_files(request, limit)
@@ -140,7 +132,7 @@ def upload() -> tuple[Response, int]:
     return jsonify(body), 201
 
 
-@blueprint.get("/batches/<tracking_number>")
+@blueprint.get("/batches/<tracking_number>", operation="status")
 def batch_status(tracking_number: str) -> Response:
     note_subject(tracking_number=tracking_number)
     status = runtime().batches.status(_account(), tracking_number)
@@ -153,14 +145,14 @@ def batch_status(tracking_number: str) -> Response:
     )
 
 
-@blueprint.get("/files")
+@blueprint.get("/files", operation="search")
 def files() -> Response:
     provider_id, found = runtime().files.search(_account(), file_search(request.args))
     note_subject(provider_id=provider_id)
     return jsonify({"files": [_file_json(view) for view in found]})
 
 
-@blueprint.get("/files/<file_id>")
+@blueprint.get("/files/<file_id>", operation="download")
 def file(file_id: str) -> Response:
     as_zip = request.args.get("format", "dat") == "zip"
     return file_response(_account(), file_id, as_zip)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, session, url_for
+from flask import redirect, render_template, session, url_for
 from flask.typing import ResponseReturnValue
 
-from simulator.portal.errors import PasswordPolicyError, PortalError
+from simulator.errors import RefusalError
+from simulator.portal.errors import PasswordPolicyError
 from simulator.web.context import runtime, site
 from simulator.web.forms import (
     ForgotPasswordForm,
@@ -14,15 +15,17 @@ from simulator.web.forms import (
     SecurityAnswersForm,
     text,
 )
+from simulator.web.operations import Door
 from simulator.web.pages import form_page
+from simulator.web.refusals import refused
 from simulator.web.sessions import sign_in, sign_out
 
-blueprint = Blueprint("auth", __name__)
+blueprint = Door("auth", __name__, channel="web")
 RESET_USER_KEY = "reset_user_id"
 RESET_VERIFIED_KEY = "reset_verified"
 
 
-@blueprint.route("/login", methods=["GET", "POST"])
+@blueprint.route("/login", methods=["GET", "POST"], operation="login", journaled=["POST"])
 def login() -> ResponseReturnValue:
     form = LoginForm()
 
@@ -38,12 +41,14 @@ def login() -> ResponseReturnValue:
     return form_page("login.html", form, act)
 
 
-@blueprint.get("/logout")
+@blueprint.get("/logout", operation="logout")
 def logout() -> ResponseReturnValue:
     return sign_out("You have logged out.")
 
 
-@blueprint.route("/password/forgot", methods=["GET", "POST"])
+@blueprint.route(
+    "/password/forgot", methods=["GET", "POST"], operation="password_reset", journaled=["POST"]
+)
 def forgot_password() -> ResponseReturnValue:
     form = ForgotPasswordForm()
 
@@ -56,7 +61,12 @@ def forgot_password() -> ResponseReturnValue:
     return form_page("password_forgot.html", form, act)
 
 
-@blueprint.route("/password/forgot/answers", methods=["GET", "POST"])
+@blueprint.route(
+    "/password/forgot/answers",
+    methods=["GET", "POST"],
+    operation="password_reset",
+    journaled=["POST"],
+)
 def forgot_answers() -> ResponseReturnValue:
     user_id = session.get(RESET_USER_KEY)
     if not user_id:
@@ -64,10 +74,10 @@ def forgot_answers() -> ResponseReturnValue:
     form = SecurityAnswersForm()
     try:
         questions = runtime().accounts.security_questions(site().code, user_id)
-    except PortalError as refusal:
+    except RefusalError as refusal:
         return render_template(
             "password_forgot.html", form=ForgotPasswordForm(), error=refusal.message
-        ), refusal.http_status
+        ), refused(refusal)
 
     def act() -> ResponseReturnValue:
         answers = (text(form.answer_1), text(form.answer_2))
@@ -78,7 +88,12 @@ def forgot_answers() -> ResponseReturnValue:
     return form_page("password_answers.html", form, act, questions=questions)
 
 
-@blueprint.route("/password/forgot/reset", methods=["GET", "POST"])
+@blueprint.route(
+    "/password/forgot/reset",
+    methods=["GET", "POST"],
+    operation="password_reset",
+    journaled=["POST"],
+)
 def forgot_reset() -> ResponseReturnValue:
     user_id = session.get(RESET_VERIFIED_KEY)
     if not user_id:

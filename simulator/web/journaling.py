@@ -1,8 +1,9 @@
 """One journal entry per account request of a site, written after the answer is decided.
 
-The operation comes from the endpoint (one table, here); the outcome is the refusal's error
-code when there was one, else ``ok``. A failed credential check on an API call is journaled
-as ``login``, since that is what failed.
+The operation comes from the site's operation table (:mod:`simulator.web.operations`), or
+from the door that declared it; the outcome is the refusal's error code when there was one,
+else ``ok``. A failed credential check on an API or CORE call is journaled as ``login``,
+since that is what failed.
 """
 
 from __future__ import annotations
@@ -14,49 +15,21 @@ from flask import Response, g, request, session
 from simulator.faults.service import fired_rule
 from simulator.portal.journal import JournalEvent
 from simulator.web.context import runtime, site
+from simulator.web.operations import request_entry
 
 LOG = logging.getLogger(__name__)
+JOURNALED_KEY = "posc_sim.fault_journaled"  # set by the transport faults: one entry a request
 OUTCOME_KEY = "journal_outcome"
 PROVIDER_KEY = "journal_provider_id"
 TRACKING_KEY = "journal_tracking_number"
-OPERATION_KEY = "journal_operation"
 USER_KEY = "journal_user_id"
 CREDENTIAL_REFUSALS = frozenset({"invalid_credentials", "account_locked"})
-SOFTWARE_DOORS = frozenset({"api", "core"})  # credentials on every call: a refusal is a login
-
-OPERATIONS: dict[tuple[str, str], str] = {
-    ("auth.login", "POST"): "login",
-    ("auth.logout", "GET"): "logout",
-    ("account.change_password", "POST"): "password_change",
-    ("api.change_password", "POST"): "password_change",
-    ("auth.forgot_password", "POST"): "password_reset",
-    ("auth.forgot_answers", "POST"): "password_reset",
-    ("auth.forgot_reset", "POST"): "password_reset",
-    ("account.profile", "GET"): "profile",
-    ("account.profile", "POST"): "profile",
-    ("account.security", "POST"): "profile",
-    ("api.me", "GET"): "profile",
-    ("batch.upload", "POST"): "upload",
-    ("api.upload", "POST"): "upload",
-    ("api.batch_status", "GET"): "status",
-    ("batch.download", "GET"): "search",
-    ("api.files", "GET"): "search",
-    ("batch.file", "GET"): "download",
-    ("api.file", "GET"): "download",
-    # A CORE call names its operation once its action is known; before that it is "any".
-    ("core.soap_call", "POST"): "any",
-    ("core.mime_call", "POST"): "any",
-}
+CALL_CHANNELS = frozenset({"api", "core"})  # every call carries its credentials
 
 
 def note_outcome(code: str) -> None:
     """Remember why this request was refused, for its journal entry."""
     setattr(g, OUTCOME_KEY, code)
-
-
-def note_operation(operation: str) -> None:
-    """Name the operation of a request whose endpoint carries several (a CORE action)."""
-    setattr(g, OPERATION_KEY, operation)
 
 
 def note_subject(
@@ -75,11 +48,12 @@ def note_subject(
 
 def record_request(response: Response) -> Response:
     """``after_request``: journal the request if its endpoint has an operation."""
-    operation = g.get(OPERATION_KEY) or OPERATIONS.get((request.endpoint or "", request.method))
-    if operation is None:
+    entry = request_entry()
+    operation = entry.journaled_operation(request.method)
+    if operation is None or request.environ.get(JOURNALED_KEY):
         return response
     outcome = g.get(OUTCOME_KEY) or ("ok" if response.status_code < 400 else "error")
-    if request.blueprint in SOFTWARE_DOORS and outcome in CREDENTIAL_REFUSALS:
+    if entry.channel in CALL_CHANNELS and outcome in CREDENTIAL_REFUSALS:
         operation = "login"
     try:
         runtime().journal.record(

@@ -9,9 +9,10 @@ from flask import render_template
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 
-from simulator.portal.errors import PortalError
+from simulator.errors import RefusalError
 from simulator.web.forms import first_error
 from simulator.web.journaling import note_outcome
+from simulator.web.refusals import refused
 
 
 def form_page(
@@ -29,7 +30,6 @@ def form_page(
         return render_template(template, form=form, error=first_error(form), **context), 400
     try:
         return act()
-    except PortalError as refusal:
-        note_outcome(refusal.code)
+    except RefusalError as refusal:
         page = render_template(template, form=form, error=refusal.message, **context)
-        return page, refusal.http_status
+        return page, refused(refusal)

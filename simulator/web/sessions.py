@@ -12,15 +12,17 @@ from datetime import datetime, timedelta
 from flask import flash, g, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
-from simulator.faults.middleware import operation_for
 from simulator.portal.access import AccountView
-from simulator.portal.errors import InvalidCredentialsError
+from simulator.portal.errors import (
+    AccountLockedError,
+    InvalidCredentialsError,
+    SessionExpiredError,
+)
 from simulator.web.context import runtime, site
 
 USER_KEY = "user_id"
 STAMP_KEY = "password_stamp"
 SEEN_KEY = "last_seen"
-SESSION_FAULTS = frozenset({"session_expired"})
 PASSWORD_CHANGE_ENDPOINTS = frozenset({"account.change_password"})
 
 
@@ -56,14 +58,13 @@ def require_sign_in() -> Response | None:
     if now - datetime.fromisoformat(session.get(SEEN_KEY, now.isoformat())) > idle_limit:
         return sign_out("Your session expired after a period of inactivity. Please log in again.")
     try:
-        account = runtime().accounts.account(site().code, user_id)
+        account = runtime().accounts.resume(site().code, user_id)
     except InvalidCredentialsError:
         return sign_out()
+    except (SessionExpiredError, AccountLockedError) as ended:
+        return sign_out(ended.message)
     if account.password_stamp != session.get(STAMP_KEY):
         return sign_out("Your password was changed, so your session ended. Please log in again.")
-    operation = operation_for(request.method, request.path)
-    if runtime().faults.fire(site().code, operation, SESSION_FAULTS, user_id=user_id):
-        return sign_out("Your session has expired. Please log in again.")
     session[SEEN_KEY] = now.isoformat()
     g.account = account
     if account.needs_new_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 
-from flask import Flask, Response, redirect, url_for
+from flask import Flask, Response, redirect, request, url_for
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response as BaseResponse
@@ -15,11 +16,13 @@ from simulator.runtime import Runtime
 from simulator.sites import SiteProfile
 from simulator.web import account, api, auth, batch, core
 from simulator.web.context import attach
-from simulator.web.errors import portal_error_response, register_error_handlers
 from simulator.web.journaling import record_request
+from simulator.web.operations import install, request_entry
+from simulator.web.refusals import refusal_response, register_error_handlers
 from simulator.web.uploads import MULTIPART_OVERHEAD, UploadRequest, discard_pending, too_large
 
 SITE_HEADER = "X-POSC-Site"
+FORM_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 WORKER_HEADER = "X-POSC-Worker"  # the answering process, for tests of multi-worker behaviour
 
 
@@ -35,13 +38,13 @@ def create_site_app(runtime: Runtime, profile: SiteProfile, secret_key: str) -> 
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,
         WTF_CSRF_SSL_STRICT=False,  # the token alone must do, as the contract says
+        WTF_CSRF_CHECK_DEFAULT=False,  # checked for the pages' forms only: _protect_forms
         MAX_FORM_MEMORY_SIZE=1024 * 1024,
         MAX_CONTENT_LENGTH=rules.max_upload_bytes + MULTIPART_OVERHEAD,
     )
     attach(app, runtime, profile)
-    csrf = CSRFProtect(app)
-    csrf.exempt(api.blueprint)
-    csrf.exempt(core.blueprint)
+    install(app, default_channel="web")
+    app.before_request(_protect_forms(CSRFProtect(app)))
     register_error_handlers(app)
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(account.blueprint)
@@ -52,7 +55,7 @@ def create_site_app(runtime: Runtime, profile: SiteProfile, secret_key: str) -> 
     app.teardown_request(discard_pending)
     app.register_error_handler(
         RequestEntityTooLarge,
-        lambda _error: portal_error_response(too_large(rules.max_upload_bytes)),
+        lambda _error: refusal_response(too_large(rules.max_upload_bytes)),
     )
     app.add_url_rule("/", "index", _index)
     app.context_processor(lambda: {"site": profile})
@@ -67,6 +70,17 @@ def create_site_app(runtime: Runtime, profile: SiteProfile, secret_key: str) -> 
         return response
 
     return app
+
+
+def _protect_forms(csrf: CSRFProtect) -> Callable[[], None]:
+    """Forms sent to the pages carry their token; the doors for software (API, CORE) have none."""
+
+    def protect() -> None:
+        form = request.endpoint is not None and request.method in FORM_METHODS
+        if form and request_entry().channel == "web":
+            csrf.protect()
+
+    return protect
 
 
 def _index() -> BaseResponse:

@@ -176,13 +176,18 @@ def test_after_times_and_match(client: FlaskClient, alice: str) -> None:
     assert (rule["matched"], rule["fired"]) == (3, 1)
 
 
-def test_probability_repeats_after_a_reset_with_the_same_seed(client: FlaskClient) -> None:
+@pytest.mark.parametrize("rule_id", ["coin", None])  # without an id, one derived from the rule
+def test_probability_repeats_after_a_reset_with_the_same_seed(
+    client: FlaskClient, rule_id: str | None
+) -> None:
+    named = {"id": rule_id} if rule_id else {}
+
     def run() -> list[int]:
         client.post("/_sim/v1/reset", json={"seed": 77, "dataset": "empty"})
         create_user(client, "test", "ALICE01")
         add_fault(
             client,
-            id="coin",
+            **named,
             site="test",
             operation="profile",
             action={"type": "error", "status": 502},

@@ -18,12 +18,12 @@ def test_a_rule_added_by_one_worker_fires_in_another_that_had_kept_none(
     storage: Runtime, tmp_path: Path
 ) -> None:
     control, serving = worker(storage, tmp_path / "m"), worker(storage, tmp_path / "m")
-    assert serving.fire("test", "upload", {"reject_oversize"}) is None  # "no rules" kept
+    assert serving.fire("test", ("upload",), {"reject_oversize"}) is None  # "no rules" kept
     control.add(
         parse_rule({"site": "test", "operation": "upload", "action": {"type": "reject_oversize"}})
     )
-    fired = serving.fire("test", "upload", {"reject_oversize"})
+    fired = serving.fire("test", ("upload",), {"reject_oversize"})
     assert fired is not None
     assert fired.kind == "reject_oversize"
     control.clear()
-    assert serving.fire("test", "upload", {"reject_oversize"}) is None
+    assert serving.fire("test", ("upload",), {"reject_oversize"}) is None
