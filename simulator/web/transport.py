@@ -31,6 +31,7 @@ from simulator.faults.actions import ActsIn, kinds
 from simulator.faults.scope import NO_REQUEST, RequestScope, current, declare, serving
 from simulator.faults.service import FaultService, FiredFault, fired_rule
 from simulator.portal.journal import Journal, JournalEvent
+from simulator.web.journaling import JOURNALED_KEY
 from simulator.web.operations import table_of
 from simulator.web.refusals import RefusalAnswer, answer
 from simulator.web.wsgi import StartResponse
@@ -116,7 +117,7 @@ class TransportFaults:
         if fault.kind == "truncate_body":
             environ[TRUNCATE_KEY] = fault.action["bytes"]
             return None
-        self._journal(fault, scope, user_id)
+        self._journal(environ, fault, scope, user_id)
         if fault.kind == "reset_connection":
             environ[RESET_KEY] = True
             return Response(status=204)  # never sent: the connection is reset instead
@@ -130,7 +131,10 @@ class TransportFaults:
         response.headers[self.site_header] = self.site
         return response
 
-    def _journal(self, fault: FiredFault, scope: RequestScope, user_id: str | None) -> None:
+    def _journal(
+        self, environ: Environ, fault: FiredFault, scope: RequestScope, user_id: str | None
+    ) -> None:
+        environ[JOURNALED_KEY] = True
         status = {"maintenance": 503, "reset_connection": None}.get(
             fault.kind, fault.action.get("status")
         )

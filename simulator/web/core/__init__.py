@@ -8,13 +8,20 @@ from __future__ import annotations
 
 from importlib.resources import files
 
-from flask import Blueprint, Request, Response, request, url_for
+from flask import Request, Response, request, url_for
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
-from simulator.portal.errors import PortalError
+from simulator.errors import RefusalError
 from simulator.web.context import runtime, site
 from simulator.web.core import mime, soap
-from simulator.web.core.domain import carry_out, refusal_for, sign_in
+from simulator.web.core.domain import (
+    carry_out,
+    core_refusal,
+    declare,
+    declare_unread,
+    refusal_for,
+    sign_in,
+)
 from simulator.web.core.envelope import (
     CoreAnswer,
     CoreRefusalError,
@@ -23,9 +30,11 @@ from simulator.web.core.envelope import (
     refused_answer,
 )
 from simulator.web.journaling import note_outcome
+from simulator.web.operations import IN_BODY, Door
+from simulator.web.refusals import RefusalAnswer, register_form
 from simulator.web.uploads import MULTIPART_OVERHEAD
 
-blueprint = Blueprint("core", __name__, url_prefix="/core")
+blueprint = Door("core", __name__, channel="core", url_prefix="/core")
 WSDL_TEMPLATE = files(__package__).joinpath("core.wsdl").read_text(encoding="utf-8")
 
 
@@ -37,7 +46,7 @@ def wsdl() -> Response:
     return Response(text, mimetype="text/xml")
 
 
-@blueprint.post("/soap")
+@blueprint.post("/soap", operation=IN_BODY)
 def soap_call() -> Response:
     try:
         body = _body(request)
@@ -45,15 +54,18 @@ def soap_call() -> Response:
             request.headers.get("Content-Type", ""), request.headers.get("SOAPAction"), body
         )
     except CoreRefusalError as refusal:
+        declare_unread()
         note_outcome(refusal.error_code)
         return _send(soap.render_fault(refusal), refusal.http_status)
     answer = _answer(parsed)
+    if isinstance(answer, Response):
+        return answer
     if isinstance(answer, CoreRefusalError):
         return _send(soap.render_fault(answer), answer.http_status)
     return _send(soap.render_answer(answer, runtime().clock.now()), 200)
 
 
-@blueprint.post("/mime")
+@blueprint.post("/mime", operation=IN_BODY)
 def mime_call() -> Response:
     try:
         _limit(request)
@@ -66,22 +78,29 @@ def mime_call() -> Response:
         parsed = mime.read_request(request.form, request.files)
     except (RequestEntityTooLarge, BadRequest, CoreRefusalError) as problem:
         refusal = _transport_refusal(problem)
+        declare_unread()
         note_outcome(refusal.error_code)
         return _send(mime.render_refusal(refusal), refusal.http_status)
     answer = _answer(parsed)
+    if isinstance(answer, Response):
+        return answer
     if isinstance(answer, CoreRefusalError):
         refused = mime.render_answer(refused_answer(parsed, answer), runtime().clock.now())
         return _send(refused, answer.http_status)
     return _send(mime.render_answer(answer, runtime().clock.now()), 200)
 
 
-def _answer(parsed: CoreRequest) -> CoreAnswer | CoreRefusalError:
-    """The action's answer, or a refusal to send as a fault (anything but HTTP 200)."""
+def _answer(parsed: CoreRequest) -> CoreAnswer | CoreRefusalError | Response:
+    """The action's answer, a refusal to send as a fault (anything but HTTP 200), or the
+    answer of a transport fault rule that fired on the call."""
+    instead = declare(parsed)
+    if instead is not None:
+        return instead
     try:
         account = sign_in(parsed)
         check_envelope(parsed)
         answer = carry_out(account, parsed)
-    except PortalError as error:
+    except RefusalError as error:
         refusal = refusal_for(error)
     except CoreRefusalError as refused:
         refusal = refused
@@ -125,3 +144,16 @@ def _send(rendered: soap.Rendered, status: int) -> Response:
     if status == 401:  # the credentials travel in the message, not in an HTTP header
         response.headers["WWW-Authenticate"] = 'UsernameToken realm="MassHealth POSC CORE"'
     return response
+
+
+def _core_form(refusal: RefusalAnswer) -> Response:
+    """Refusals the views did not answer themselves (transport faults, routing errors, bugs):
+    a SOAP fault, or a refused MIME form, with the refusal's own status."""
+    rule = core_refusal(refusal.code, refusal.message)
+    answered = CoreRefusalError(rule.error_code, refusal.message, refusal.status)
+    if request.path.endswith("/mime"):
+        return _send(mime.render_refusal(answered), refusal.status)
+    return _send(soap.render_fault(answered), refusal.status)
+
+
+register_form("core", _core_form)

@@ -10,17 +10,20 @@ from __future__ import annotations
 from datetime import datetime
 from xml.sax.saxutils import escape
 
-from flask import g
+from flask import Response, g
 
+from simulator.errors import RefusalError
+from simulator.faults.scope import RequestScope
+from simulator.faults.scope import declare as declare_scope
 from simulator.portal.access import AccountView
 from simulator.portal.batches import IncomingFile
-from simulator.portal.errors import PortalError
 from simulator.portal.files import MAX_FILES_LIMIT, FileSearch, FileView
 from simulator.portal.transactions import download_type, download_types
 from simulator.web.context import runtime, site
 from simulator.web.core.envelope import (
     ACK_999_TYPE,
     FILELIST,
+    SUBMISSION_TYPES,
     TA1_TYPE,
     CoreAnswer,
     CoreRefusalError,
@@ -31,7 +34,8 @@ from simulator.web.core.envelope import (
     same_payload_type,
     submission_type,
 )
-from simulator.web.journaling import note_operation, note_outcome, note_subject
+from simulator.web.journaling import note_outcome, note_subject
+from simulator.web.transport import declare_operation
 from simulator.web.uploads import PENDING_KEY
 
 # A domain refusal's code -> the rule's ErrorCode and the HTTP status of the answer. 200: the
@@ -61,15 +65,45 @@ OPERATIONS = {
 }
 
 
-def refusal_for(error: PortalError) -> CoreRefusalError:
+def refusal_for(error: RefusalError) -> CoreRefusalError:
     note_outcome(error.code)
-    code, status = REFUSALS.get(error.code, OTHER_REFUSAL)
-    return CoreRefusalError(code, error.message, status)
+    return core_refusal(error.code, error.message)
+
+
+def core_refusal(code: str, message: str) -> CoreRefusalError:
+    """A refusal of the contract's ``code`` in the rule's terms, with its HTTP status."""
+    error_code, status = REFUSALS.get(code, OTHER_REFUSAL)
+    return CoreRefusalError(error_code, message, status)
+
+
+def declare(request: CoreRequest) -> Response | None:
+    """Name the call's operation for faults and the journal; an answer to give instead, if any.
+
+    Declared before the credentials are checked, so ``lockout`` and ``force_password_change``
+    rules of the operation act on it, and transport rules (``match.channel: core``) too.
+    """
+    kind = request.action.kind
+    operation = OPERATIONS[kind]
+    if kind is Kind.RETRIEVAL and request.payload_type == FILELIST:
+        operation = "search"
+    transaction_type = None
+    if kind in (Kind.SUBMIT, Kind.REAL_TIME):
+        transaction_type = SUBMISSION_TYPES.get(request.payload_type)
+    return declare_operation(
+        operation,
+        user_id=request.user_name or None,
+        provider_id=request.sender_id or None,
+        transaction_type=transaction_type,
+    )
+
+
+def declare_unread() -> None:
+    """A call refused before its action was read: journaled, as operation ``any``."""
+    declare_scope(RequestScope("core", "any"))
 
 
 def sign_in(request: CoreRequest) -> AccountView:
     """The account of the request's credentials, under every rule of the login page."""
-    note_operation(OPERATIONS[request.action.kind])
     if not request.user_name:
         raise CoreRefusalError(
             "UnAuthorized",
@@ -78,7 +112,7 @@ def sign_in(request: CoreRequest) -> AccountView:
             401,
         )
     note_subject(user_id=request.user_name)
-    account = runtime().accounts.authenticate(site().code, request.user_name, request.password)
+    account = runtime().accounts.authenticate_call(site().code, request.user_name, request.password)
     g.account = account
     account.require_usable_password()
     return account
@@ -94,7 +128,6 @@ def carry_out(account: AccountView, request: CoreRequest) -> CoreAnswer:
     if kind is Kind.ACK_RETRIEVAL:
         return _acknowledgment(account, request)
     if kind is Kind.RETRIEVAL and request.payload_type == FILELIST:
-        note_operation("search")
         return _file_list(account, request)
     if kind is Kind.RETRIEVAL:
         return _retrieve(account, request)

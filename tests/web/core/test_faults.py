@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import time
 from typing import Any
 
@@ -9,8 +10,16 @@ import pytest
 from flask.testing import FlaskClient
 
 from posc_sim_fixtures.x12_builders import Submitter, build_270, build_837p
-from tests.web.core.helpers import PROVIDER, fields, soap_call
-from tests.web.helpers import create_user
+from tests.web.core.helpers import (
+    PROVIDER,
+    SOAP_TYPE,
+    envelope,
+    fields,
+    read_soap,
+    security,
+    soap_call,
+)
+from tests.web.helpers import create_user, upload
 from tests.web.test_business import ACTIVE
 from tests.web.test_faults import add_fault
 
@@ -67,10 +76,8 @@ def test_an_oversize_fault_refuses_the_submission(client: FlaskClient) -> None:
     assert (answer.status, answer.error_code) == (413, "PayloadLengthIllegal")
 
 
-def test_a_delayed_real_time_request_still_answers(client: FlaskClient) -> None:
-    add_fault(client, site="test", operation="any", action={"type": "delay", "ms": 300})
-    started = time.monotonic()
-    answer = soap_call(
+def real_time(client: FlaskClient) -> Any:
+    return soap_call(
         client,
         "test",
         "RealTimeTransaction",
@@ -78,9 +85,60 @@ def test_a_delayed_real_time_request_still_answers(client: FlaskClient) -> None:
         user_id="GINA01",
         payload=build_270(Submitter("SUB000001"), members=[ACTIVE]),
     )
+
+
+def test_a_delayed_real_time_request_still_answers(client: FlaskClient) -> None:
+    rule = add_fault(
+        client,
+        site="test",
+        operation="realtime",
+        match={"channel": "core"},
+        action={"type": "delay", "ms": 300},
+    )
+    started = time.monotonic()
+    answer = real_time(client)
     assert time.monotonic() - started >= 0.3
     assert answer.error_code == "Success"
     assert answer.fields["PayloadType"] == "X12_271_Response_005010X279A1"
+    [entry] = journal(client, "realtime")
+    assert (entry["outcome"], entry["fault_id"]) == ("ok", rule["id"])
+
+
+def test_a_503_on_core_only(client: FlaskClient) -> None:
+    rule = add_fault(
+        client,
+        site="test",
+        operation="upload",
+        match={"channel": "core"},
+        action={"type": "error", "status": 503, "retry_after": 2},
+    )
+    refused = client.post(
+        "/test/core/soap",
+        data=envelope(
+            "BatchSubmitTransaction",
+            fields(CLAIMS),
+            base64.b64encode(b"ISA~").decode(),
+            security("GINA01"),
+        ),
+        headers={"Content-Type": SOAP_TYPE},
+    )
+    answer = read_soap(refused)
+    assert (answer.status, answer.error_code) == (503, "ServiceUnavailable")
+    assert answer.fields["FaultCode"] == "soapenv:Receiver"
+    assert refused.headers["Retry-After"] == "2"
+    through_api = upload(client, "test", "GINA01", [(build_837p(Submitter("S1")), "a.837")])
+    assert through_api.status_code == 201
+    entries = journal(client, "upload")
+    assert [(e["status"], e["fault_id"]) for e in entries] == [(503, rule["id"]), (201, None)]
+
+
+def test_a_rejecting_999_fault_answers_a_real_time_request_with_it(client: FlaskClient) -> None:
+    add_fault(client, site="test", operation="realtime", action={"type": "reject_999"})
+    answer = real_time(client)
+    assert answer.error_code == "Success"
+    assert answer.fields["PayloadType"] == "X12_999_Response_005010X231A1"
+    assert answer.payload is not None
+    assert b"IK5*R" in answer.payload
 
 
 def test_every_core_call_is_journaled_with_its_provider(client: FlaskClient) -> None:
