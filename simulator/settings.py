@@ -18,10 +18,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from simulator.sites import SITE_CODES
-from simulator.store.database import with_driver
 
 ENV_PREFIX = "POSC_SIM_"
 
@@ -31,6 +31,15 @@ class SettingsError(ValueError):
 
 
 Parser = Callable[[Any], Any]
+
+
+def with_driver(url: str) -> URL:
+    """``url`` with the driver the simulator installs (psycopg 3, the ``postgres`` extra) for a
+    bare ``postgresql://``, which SQLAlchemy would otherwise take as psycopg2."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+psycopg")
+    return parsed
 
 
 def _whole_number(low: int, high: int) -> Parser:

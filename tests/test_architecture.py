@@ -43,7 +43,14 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("simulator.cli",),
     ("simulator.__main__",),
 )
-FORBIDDEN_IN_DOMAIN = ("flask", "werkzeug", "sqlalchemy", "flask_wtf", "alembic")
+WEB = ("flask", "werkzeug", "flask_wtf")
+# What a floor must never import from outside the simulator.
+FORBIDDEN = {
+    "simulator/portal": (*WEB, "sqlalchemy", "alembic"),
+    "simulator/x12": (*WEB, "sqlalchemy", "alembic"),
+    "simulator/store": WEB,
+    "simulator/faults": WEB,
+}
 
 
 def layer_of(module: str) -> tuple[int, str] | None:
@@ -91,13 +98,13 @@ def test_no_import_runs_up_or_across_the_house(module: str, path: Path) -> None:
     assert not wrong, "\n".join(wrong)
 
 
-@pytest.mark.parametrize("package", ["simulator/portal", "simulator/x12"])
-def test_the_domain_and_x12_know_no_web_and_no_sql(package: str) -> None:
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_the_lower_floors_know_no_web_and_the_domain_no_sql(package: str) -> None:
     wrong = [
         f"{path.relative_to(ROOT)}:{line} imports {imported}"
         for path in sorted((ROOT / package).rglob("*.py"))
         for imported, line in imports_of(path)
-        if imported.split(".")[0] in FORBIDDEN_IN_DOMAIN
+        if imported.split(".")[0] in FORBIDDEN[package]
     ]
     assert not wrong, "\n".join(wrong)
 

@@ -21,8 +21,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
+
+from simulator.settings import with_driver
 
 try:
     import fcntl
@@ -65,15 +67,6 @@ def make_engine(url: str, threads: int = 4) -> Engine:
     event.listen(engine, "connect", _configure_sqlite_connection)
     event.listen(engine, "begin", _begin_sqlite_transaction)
     return engine
-
-
-def with_driver(url: str) -> URL:
-    """``url`` with the driver the simulator installs (psycopg 3, the ``postgres`` extra) for a
-    bare ``postgresql://``, which SQLAlchemy would otherwise take as psycopg2."""
-    parsed = make_url(url)
-    if parsed.drivername in ("postgresql", "postgres"):
-        return parsed.set(drivername="postgresql+psycopg")
-    return parsed
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
