@@ -83,7 +83,7 @@ def _text(raw: Any) -> str:
         raise ValueError("expected text")
     value = str(raw).strip()
     if not value:
-        raise ValueError("expected a value, got nothing")
+        raise ValueError("expected a value")
     return value
 
 

@@ -46,8 +46,8 @@ def _require_admin_token() -> tuple[Response | str, int] | None:
     token = runtime().settings.admin_token
     if token is None:
         return None
-    offered = request.headers.get("Authorization", "")
-    if hmac.compare_digest(offered.encode(), f"Bearer {token}".encode()):
+    scheme, _, offered = request.headers.get("Authorization", "").strip().partition(" ")
+    if scheme.lower() == "bearer" and hmac.compare_digest(offered.strip().encode(), token.encode()):
         return None
     return error_response(
         "invalid_credentials", "The control API needs 'Authorization: Bearer <admin token>'.", 401

@@ -321,8 +321,10 @@ def _check_limits(files: Sequence[IncomingFile], rules: SiteSettings) -> None:
 
 
 def check_file_name(name: str) -> None:
-    if not name or len(name) > MAX_FILE_NAME:
-        raise InvalidRequestError(f"Each file needs a name of 1 to {MAX_FILE_NAME} characters.")
+    if not name.strip() or len(name) > MAX_FILE_NAME:
+        raise InvalidRequestError(
+            f"Each file needs a name of 1 to {MAX_FILE_NAME} characters, not only spaces."
+        )
     if UNSAFE_FILE_NAME.search(name) or name in {".", ".."}:
         raise InvalidRequestError(
             f"The file name {name!r} contains path separators or control characters."

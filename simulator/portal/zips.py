@@ -63,12 +63,19 @@ def _extract(
         with archive.open(info) as stream:
             return blobs.write_chunks(site, _counted(stream, info, budget))
     except (zipfile.BadZipFile, EOFError, zlib.error) as error:
-        raise InvalidRequestError(f"{budget.zip_name} is corrupt ({error}).") from None
+        raise InvalidRequestError(_corrupt(budget.zip_name, info.filename, error)) from None
     except NotImplementedError:
         raise InvalidRequestError(
             f"{info.filename} in {budget.zip_name} uses a compression method that is not "
             "supported; use deflate."
         ) from None
+
+
+def _corrupt(zip_name: str, member: str, error: BaseException) -> str:
+    """The refusal of a zip whose member cannot be read; the reader's own words when it has any."""
+    detail = str(error).strip()
+    reason = f": {detail}" if detail else ""
+    return f"{zip_name} is corrupt: {member} cannot be read{reason}."
 
 
 def _open_zip(source: IO[bytes], zip_name: str) -> zipfile.ZipFile:

@@ -83,6 +83,11 @@ def uploaded_files(storages: list[FileStorage]) -> list[IncomingFile]:
 
 def form_and_files(request: Request, limit_bytes: int) -> tuple[Any, list[IncomingFile]]:
     """Parse the body once; a body over the limit is refused while it is read."""
+    if request.mimetype != "multipart/form-data":
+        raise InvalidRequestError(
+            "An upload is a multipart/form-data body with the fields provider_id, "
+            f"transaction_type and files; this one was {request.mimetype or 'not typed'}."
+        )
     try:
         form = request.form
         files = uploaded_files(request.files.getlist("files"))

@@ -115,3 +115,9 @@ def test_missing_or_broken_config_file(tmp_path: Path) -> None:
         load_settings(config_file=tmp_path / "nope.toml", environ={})
     with pytest.raises(SettingsError, match="not valid TOML"):
         load_settings(config_file=write_config(tmp_path, "port = = 1\n"), environ={})
+
+
+def test_an_empty_host_says_one_clear_line() -> None:
+    with pytest.raises(SettingsError) as refused:
+        load_settings(environ={}, overrides={"host": ""})
+    assert str(refused.value) == "host: expected a value, got '' (from command line: --host)"
