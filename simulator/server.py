@@ -8,6 +8,7 @@ from typing import Any
 
 from simulator.app import create_app
 from simulator.settings import Settings
+from simulator.workers import deadline_thread_worker
 
 
 def is_loopback(host: str) -> bool:
@@ -31,6 +32,22 @@ def run_server(settings: Settings) -> None:
         _run_waitress(settings)
 
 
+def gunicorn_options(settings: Settings) -> dict[str, Any]:
+    """gunicorn's configuration for these settings."""
+    return {
+        "bind": bind_address(settings.host, settings.port),
+        "workers": settings.workers,
+        "threads": settings.threads,
+        "worker_connections": settings.threads,  # a busy worker leaves new clients to the others
+        "worker_class": deadline_thread_worker(settings.request_timeout_seconds),
+        "timeout": 120,
+        "graceful_timeout": 10,
+        "errorlog": "-",
+        "loglevel": "warning",
+        "proc_name": "posc-sim",
+    }
+
+
 def _run_gunicorn(settings: Settings) -> None:
     from gunicorn.app.base import BaseApplication
 
@@ -38,18 +55,7 @@ def _run_gunicorn(settings: Settings) -> None:
         """Workers each build their own app after the fork, so no connection crosses it."""
 
         def load_config(self) -> None:
-            options: dict[str, Any] = {
-                "bind": bind_address(settings.host, settings.port),
-                "workers": settings.workers,
-                "threads": settings.threads,
-                "worker_class": "gthread",
-                "timeout": 120,
-                "graceful_timeout": 10,
-                "errorlog": "-",
-                "loglevel": "warning",
-                "proc_name": "posc-sim",
-            }
-            for key, value in options.items():
+            for key, value in gunicorn_options(settings).items():
                 self.cfg.set(key, value)
 
         def load(self) -> Any:
@@ -66,4 +72,5 @@ def _run_waitress(settings: Settings) -> None:
         host=settings.host,
         port=settings.port,
         threads=settings.workers * settings.threads,
+        channel_timeout=settings.request_timeout_seconds,
     )

@@ -57,6 +57,13 @@ def _seconds(raw: Any) -> float:
     return value
 
 
+def _positive_seconds(raw: Any) -> float:
+    value = _seconds(raw)
+    if value == 0:
+        raise ValueError("expected a number of seconds above 0")
+    return value
+
+
 def _choice(*allowed: str) -> Parser:
     def parse(raw: Any) -> str:
         value = str(raw).strip().lower()
@@ -154,7 +161,8 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
     workers: int = field(default_factory=_default_workers)
-    threads: int = 4
+    threads: int = 64
+    request_timeout_seconds: float = 30.0
     data_dir: Path = Path(".posc-sim")
     database_url: str | None = None
     admin_token: str | None = None
@@ -189,6 +197,7 @@ SERVER_PARSERS: dict[str, Parser] = {
     "port": _whole_number(0, 65535),
     "workers": _whole_number(1, 256),
     "threads": _whole_number(1, 256),
+    "request_timeout_seconds": _positive_seconds,
     "data_dir": _path,
     "database_url": _optional_text,
     "admin_token": _optional_text,

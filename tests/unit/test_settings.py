@@ -121,3 +121,13 @@ def test_an_empty_host_says_one_clear_line() -> None:
     with pytest.raises(SettingsError) as refused:
         load_settings(environ={}, overrides={"host": ""})
     assert str(refused.value) == "host: expected a value, got '' (from command line: --host)"
+
+
+def test_the_request_timeout_is_a_positive_number_of_seconds() -> None:
+    assert load_settings(environ={}).request_timeout_seconds == 30
+    assert (
+        load_settings(environ={"POSC_SIM_REQUEST_TIMEOUT_SECONDS": "2.5"}).request_timeout_seconds
+        == 2.5
+    )
+    with pytest.raises(SettingsError, match="request_timeout_seconds"):
+        load_settings(environ={"POSC_SIM_REQUEST_TIMEOUT_SECONDS": "0"})
