@@ -131,6 +131,7 @@ class SiteSettings:
     response_delay_seconds: float = 0.0
     max_upload_files: int = 5
     max_upload_bytes: int = 16 * 1024 * 1024
+    max_expanded_bytes: int = 64 * 1024 * 1024
     lockout_attempts: int = 5
     password_max_age_days: int = 90
     archive_after_months: int = 6
@@ -142,6 +143,7 @@ SITE_PARSERS: dict[str, Parser] = {
     "response_delay_seconds": _seconds,
     "max_upload_files": _whole_number(1, 1000),
     "max_upload_bytes": _whole_number(1, 2**40),
+    "max_expanded_bytes": _whole_number(1, 2**40),
     "lockout_attempts": _whole_number(1, 1000),
     "password_max_age_days": _whole_number(1, 36500),
     "archive_after_months": _whole_number(1, 1200),

@@ -29,7 +29,7 @@ from simulator.portal.errors import (
 )
 from simulator.portal.files import FileView, files_of_batch
 from simulator.portal.transactions import upload_type
-from simulator.portal.zips import extract_members, looks_like_zip
+from simulator.portal.zips import ExpansionBudget, extract_members, looks_like_zip
 from simulator.settings import SiteSettings
 from simulator.store.blobs import BlobStore, PendingBlob, StoredBlob
 from simulator.store.database import Database
@@ -147,19 +147,17 @@ class BatchService:
         self, site: str, files: Sequence[IncomingFile], rules: SiteSettings
     ) -> list[tuple[str, StoredBlob]]:
         stored: list[tuple[str, StoredBlob]] = []
+        budget = ExpansionBudget(rules.max_expanded_bytes)
         try:
             for incoming in files:
                 head = incoming.blob.rewound().read(4)
                 if looks_like_zip(incoming.name, head):
                     members = extract_members(
-                        incoming.blob.rewound(),
-                        incoming.name,
-                        self._blobs,
-                        site,
-                        rules.max_upload_bytes,
+                        incoming.blob.rewound(), incoming.name, self._blobs, site, budget
                     )
                     stored += [(member.name, member.blob) for member in members]
                 else:
+                    budget.spend(incoming.blob.size)
                     stored.append((incoming.name, incoming.blob.commit()))
         except BaseException:
             for _, blob in stored:

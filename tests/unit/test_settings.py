@@ -24,6 +24,7 @@ def test_defaults_follow_the_contract() -> None:
         assert site.response_delay_seconds == 0
         assert site.max_upload_files == 5
         assert site.max_upload_bytes == 16_777_216
+        assert site.max_expanded_bytes == 64 * 1024 * 1024
         assert site.lockout_attempts == 5
         assert site.password_max_age_days == 90
         assert site.archive_after_months == 6

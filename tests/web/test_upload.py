@@ -233,6 +233,28 @@ def test_transaction_types_are_listed(client: FlaskClient, alice: str) -> None:
     assert all(t["description"] for t in listed)
 
 
+def test_the_expanded_total_of_one_upload_is_bounded(
+    make_settings: Callable[..., Settings],
+) -> None:
+    rules = SiteSettings(max_expanded_bytes=1024 * 1024)
+    runtime = Runtime.open(make_settings(sites={"test": rules, "prod": rules}))
+    try:
+        runtime.prepare_storage()
+        seed_unseeded_sites(runtime, "empty", 1)
+        client = create_app(runtime.settings, runtime).test_client()
+        create_user(client, "test", "ZIPPER1")
+        member = CLAIM * 5_000  # about 250 KB each, well under any single-zip limit
+        five = [(zip_of({f"m{i}.txt": member}), f"z{i}.zip") for i in range(5)]
+        refused = upload(client, "test", "ZIPPER1", five)
+        assert refused.status_code == 413, refused.get_json()
+        assert refused.get_json()["error"]["code"] == "upload_too_large"
+        assert "1,048,576" in refused.get_json()["error"]["message"]
+        assert kept(runtime) == (0, 0, 0, [])
+        assert upload(client, "test", "ZIPPER1", five[:3]).status_code == 201
+    finally:
+        runtime.close()
+
+
 @pytest.fixture
 def small_limit_client(make_settings: Callable[..., Settings]) -> tuple[FlaskClient, Runtime]:
     rules = SiteSettings(max_upload_bytes=1000, max_upload_files=2)
