@@ -171,6 +171,7 @@ class AccountService:
         with self._database.connected() as connection:
             facts = connection.execute(USER_FACTS, {"site": site, "user_id": user_id}).first()
             if facts is None:
+                self._hasher.verify_decoy(password)
                 raise InvalidCredentialsError("The submitter ID or password is not correct.")
             if facts.locked:
                 raise AccountLockedError(_LOCKED_MESSAGE)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
 import string
+from functools import cached_property
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -49,6 +51,18 @@ class SecretHasher:
 
     def verify(self, secret_hash: str, secret: str) -> bool:
         return check_password_hash(secret_hash, secret)
+
+    def verify_decoy(self, secret: str) -> None:
+        """Pay what checking a real account's password costs, for an account that is not there.
+
+        Answering an unknown submitter ID faster than a wrong password would tell a caller
+        which IDs exist.
+        """
+        check_password_hash(self._decoy_hash, secret)
+
+    @cached_property
+    def _decoy_hash(self) -> str:
+        return self.hash(secrets.token_urlsafe(16))
 
 
 def normalize_answer(answer: str) -> str:
