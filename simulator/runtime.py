@@ -18,12 +18,14 @@ from simulator.portal.files import FileService
 from simulator.portal.journal import Journal
 from simulator.portal.passwords import SecretHasher
 from simulator.portal.processing import Processor
+from simulator.portal.sessions import SessionService
 from simulator.settings import Settings
 from simulator.store.blobs import BlobStore
 from simulator.store.database import Database
 from simulator.store.marker import ChangeMarker
 from simulator.store.migrate import upgrade
 from simulator.store.models import ServerState
+from simulator.store.sessions import SessionRows
 
 
 @dataclass
@@ -39,6 +41,7 @@ class Runtime:
     journal: Journal
     processor: Processor
     faults: FaultService
+    sessions: SessionService
 
     @classmethod
     def open(cls, settings: Settings) -> Runtime:
@@ -70,6 +73,7 @@ class Runtime:
             journal=journal,
             processor=processor,
             faults=faults,
+            sessions=SessionService(SessionRows(database), clock, settings.site),
         )
 
     def prepare_storage(self) -> None:

@@ -73,6 +73,7 @@ class AccountView:
     password_stamp: str
     providers: tuple[ProviderView, ...]
     pk: int  # the user's row, for the upload it makes
+    locked: bool = False
 
     @property
     def needs_new_password(self) -> bool:
@@ -381,6 +382,7 @@ class AccountService:
             password_stamp=hashlib.sha256(user.password_hash.encode()).hexdigest()[:16],
             providers=_provider_views(reader, user),
             pk=user.id,
+            locked=user.locked,
         )
 
 

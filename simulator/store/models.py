@@ -127,6 +127,23 @@ class User(Base):
     )
 
 
+class WebSession(Base):
+    """A signed-in web session; the cookie carries its token, the row only the token's digest.
+
+    The session exists while its row does: logout, idle expiry, a lockout, a password change
+    and a reset delete it, so a saved copy of the cookie opens nothing afterwards.
+    """
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site: Mapped[str] = mapped_column(String(SITE_LENGTH))
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    user_pk: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    last_seen_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
 class SecurityQuestion(Base):
     """One of a user's two questions; the answer is kept only as a salted slow hash."""
 

@@ -21,6 +21,7 @@ from simulator.store.models import (
     SiteState,
     User,
     UserProvider,
+    WebSession,
 )
 
 SITE_TABLES_CHILDREN_FIRST = (
@@ -31,6 +32,7 @@ SITE_TABLES_CHILDREN_FIRST = (
     Batch,
     SecurityQuestion,
     UserProvider,
+    WebSession,
     User,
     Provider,
     Organization,

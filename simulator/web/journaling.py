@@ -23,7 +23,7 @@ CREDENTIAL_REFUSALS = frozenset({"invalid_credentials", "account_locked"})
 
 OPERATIONS: dict[tuple[str, str], str] = {
     ("auth.login", "POST"): "login",
-    ("auth.logout", "GET"): "logout",
+    ("auth.logout", "POST"): "logout",
     ("account.change_password", "POST"): "password_change",
     ("api.change_password", "POST"): "password_change",
     ("auth.forgot_password", "POST"): "password_reset",

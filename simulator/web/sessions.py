@@ -1,13 +1,13 @@
 """Web sessions: who is signed in, idle expiry by the simulated clock, forced password change.
 
-The session cookie is signed and holds only the submitter ID, a stamp of the password it was
-opened with, and when it was last used. A password change anywhere (another browser, the API,
-Customer Services) changes the stamp and so ends the session.
+The session cookie is signed and holds the submitter ID, a stamp of the password it was opened
+with, and the token of its server-side session (:mod:`simulator.portal.sessions`). The
+session is open while the server keeps it: logout, idle time, a lockout and a reset end it
+there, so a saved copy of the cookie opens nothing afterwards. A password change anywhere
+(another browser, the API, Customer Services) changes the stamp and ends it too.
 """
 
 from __future__ import annotations
-
-from datetime import datetime, timedelta
 
 from flask import flash, g, redirect, request, session, url_for
 from werkzeug.wrappers import Response
@@ -19,22 +19,30 @@ from simulator.web.context import runtime, site
 
 USER_KEY = "user_id"
 STAMP_KEY = "password_stamp"
-SEEN_KEY = "last_seen"
+TOKEN_KEY = "session_token"
 SESSION_FAULTS = frozenset({"session_expired"})
 PASSWORD_CHANGE_ENDPOINTS = frozenset({"account.change_password"})
 
 
 def sign_in(account: AccountView) -> None:
     """Start a fresh session: nothing of the one before survives (no fixation)."""
+    end_server_session()
     session.clear()
     session[USER_KEY] = account.user_id
     session[STAMP_KEY] = account.password_stamp
-    session[SEEN_KEY] = runtime().clock.now().isoformat()
+    session[TOKEN_KEY] = runtime().sessions.open(account)
     session.permanent = False
     g.account = account
 
 
+def end_server_session() -> None:
+    token = session.get(TOKEN_KEY)
+    if isinstance(token, str):
+        runtime().sessions.end(token)
+
+
 def sign_out(message: str | None = None) -> Response:
+    end_server_session()
     session.clear()
     if message:
         flash(message, "message")
@@ -49,22 +57,26 @@ def current_account() -> AccountView | None:
 def require_sign_in() -> Response | None:
     """``before_request`` of every page that needs a signed-in submitter."""
     user_id = session.get(USER_KEY)
-    if not user_id:
+    token = session.get(TOKEN_KEY)
+    if not user_id or not isinstance(token, str):
         return redirect(url_for("auth.login"))
-    now = runtime().clock.now()
-    idle_limit = timedelta(minutes=runtime().settings.site(site().code).session_idle_minutes)
-    if now - datetime.fromisoformat(session.get(SEEN_KEY, now.isoformat())) > idle_limit:
+    check = runtime().sessions.check(site().code, token)
+    if check.idle:
         return sign_out("Your session expired after a period of inactivity. Please log in again.")
     try:
         account = runtime().accounts.account(site().code, user_id)
     except InvalidCredentialsError:
         return sign_out()
+    if check.user_pk != account.pk:
+        return sign_out()
+    if account.locked:
+        runtime().sessions.end_all(account)
+        return sign_out("Your submitter ID is suspended, so your session ended.")
     if account.password_stamp != session.get(STAMP_KEY):
         return sign_out("Your password was changed, so your session ended. Please log in again.")
     operation = operation_for(request.method, request.path)
     if runtime().faults.fire(site().code, operation, SESSION_FAULTS, user_id=user_id):
         return sign_out("Your session has expired. Please log in again.")
-    session[SEEN_KEY] = now.isoformat()
     g.account = account
     if account.needs_new_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
         return redirect(url_for("account.change_password"))

@@ -8,7 +8,15 @@ import pytest
 from flask.testing import FlaskClient
 
 from simulator.runtime import Runtime
-from tests.web.helpers import PASSWORD, create_user, csrf_token, error_text, login, submit
+from tests.web.helpers import (
+    PASSWORD,
+    create_user,
+    csrf_token,
+    error_text,
+    login,
+    logout,
+    submit,
+)
 
 SITES = ["test", "prod"]
 
@@ -24,7 +32,7 @@ def test_login_lands_on_welcome_with_its_menu_and_logout_ends_it(
     welcome = client.get(f"/{site}/welcome").get_data(as_text=True)
     for entry in ("Upload Batch File", "Download Batch File", "Profile", "Logout"):
         assert entry in welcome
-    client.get(f"/{site}/logout")
+    logout(client, site)
     assert client.get(f"/{site}/welcome").headers["Location"].endswith(f"/{site}/login")
 
 
@@ -225,6 +233,6 @@ def test_security_information_changes_the_questions(client: FlaskClient) -> None
         },
     )
     assert response.status_code == 302
-    client.get("/test/logout")
+    logout(client, "test")
     submit(client, "/test/password/forgot", {"user_id": "ALICE01"})
     assert "Favourite colour?" in client.get("/test/password/forgot/answers").get_data(as_text=True)
