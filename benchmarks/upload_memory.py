@@ -11,11 +11,6 @@ prints the time to the tracking number and the growth of the worker's peak resid
 from __future__ import annotations
 
 import argparse
-import os
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -23,15 +18,10 @@ from pathlib import Path
 
 import requests
 
+from simulator.testing.server import start_server
+
 PASSWORD = "Bench#2026"
 CHUNK = 64 * 1024
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def peak_rss_kib(pid: int) -> int:
@@ -89,34 +79,10 @@ def main() -> None:
     parser.add_argument("--uploads", type=int, default=3)
     options = parser.parse_args()
     size = int(options.megabytes * 1024 * 1024) - 4096  # under the limit with the form fields
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as folder:
-        environment = {**os.environ, "POSC_SIM_DATASET": "empty"}
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "simulator",
-                "serve",
-                "--port",
-                str(port),
-                "--workers",
-                "1",
-                "--data-dir",
-                folder,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env=environment,
-        )
+        server = start_server(Path(folder), env={"POSC_SIM_DATASET": "empty"})
+        url = server.url
         try:
-            for _ in range(300):
-                try:
-                    if requests.get(f"{url}/_sim/v1/ready", timeout=1).status_code == 200:
-                        break
-                except requests.ConnectionError:
-                    time.sleep(0.1)
             requests.post(
                 f"{url}/_sim/v1/users",
                 json={
@@ -128,7 +94,7 @@ def main() -> None:
                 timeout=10,
             ).raise_for_status()
             requests.get(f"{url}/prod/api/v1/me", auth=("BENCH01", PASSWORD), timeout=10)
-            worker = worker_pid(server.pid)
+            worker = worker_pid(server.process.pid)
             before = peak_rss_kib(worker)
             boundary = "benchmarkboundary"
             timings = []
@@ -146,8 +112,7 @@ def main() -> None:
                     raise SystemExit(f"upload refused: {response.status_code} {response.text}")
             after = peak_rss_kib(worker)
         finally:
-            os.kill(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
+            server.stop()
     print(f"upload of {size / 1048576:.1f} MB x {options.uploads} through one worker")
     print(
         f"time to tracking number: best {min(timings) * 1000:.0f} ms, "

@@ -56,8 +56,10 @@ from loadtests.payloads import (
     upload_form,
     x12_file,
 )
-from simulator.loadtest import LOOPBACK, ServerProcess, free_port, start_posc_sim
+from simulator.loadtest import start_posc_sim
 from simulator.settings import Settings
+from simulator.testing.server import HOST as LOOPBACK
+from simulator.testing.server import ServerProcess, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = "test"
@@ -273,7 +275,7 @@ def start_bare(folder: Path) -> ServerProcess:
     command += ["--timeout", "120", "--graceful-timeout", "10", "--log-level", "warning"]
     command += ["loadtests.bare_apps:app"]
     environment = {**os.environ, "BARE_UPLOAD_DIR": str(uploads)}
-    server = ServerProcess(command, port, folder / "bare.log", environment)
+    server = ServerProcess.launch(command, port, folder / "bare.log", environment)
     server.wait_ready("/")
     return server
 
@@ -281,7 +283,7 @@ def start_bare(folder: Path) -> ServerProcess:
 def start_simulator(folder: Path, *, journal: bool) -> ServerProcess:
     """``posc-sim serve`` with the journal on or off, and the benchmark's login on the test site."""
     name = "journal-on" if journal else "journal-off"
-    server = start_posc_sim(folder / name / "data", {"POSC_SIM_JOURNAL_ENABLED": str(journal)})
+    server = start_posc_sim(folder / name / "data", journal=journal)
     with ControlClient(server.url) as control:
         control.create_user(SITE, USER_ID, PASSWORD, [PROVIDER_ID])
     return server

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 from flask import Flask
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from simulator.control.api import create_control_app
 from simulator.faults.middleware import FaultMiddleware
-from simulator.portal.processing import BackgroundWorker
 from simulator.runtime import Runtime
 from simulator.settings import Settings
 from simulator.sites import SITES
@@ -21,16 +18,13 @@ from simulator.web.wsgi import WSGIApplication
 CONTROL_PREFIX = "/_sim"
 
 
-def create_app(
-    settings: Settings, runtime: Runtime | None = None, *, background_jobs: bool = False
-) -> Flask:
+def create_app(settings: Settings, runtime: Runtime | None = None) -> Flask:
     """Build the server's app on prepared storage (see :meth:`Runtime.prepare_storage`).
 
-    ``background_jobs`` starts this process's job thread (servers do; tests run jobs inline).
+    Building an app starts nothing: a server process starts its job thread itself
+    (:func:`simulator.server.process_app`); tests run jobs inline.
     """
     services = runtime or Runtime.open(settings)
-    if background_jobs:
-        BackgroundWorker(services.processor, name=f"pid{os.getpid()}").start()
     secret_key = services.secret_key()
     app = Flask("simulator.web")
     app.config["SECRET_KEY"] = secret_key

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from posc_sim_fixtures.datasets import DEMO_ACCOUNTS
+from posc_sim_fixtures.datasets import DATASETS, DEMO_ACCOUNTS
 from simulator import __version__
 from simulator.control.seeding import SeededSite, reset_sites, seed_unseeded_sites, seeded_sites
 from simulator.faults.rules import parse_rule
@@ -77,7 +77,7 @@ def serve(config_file: Path | None, **flags: Any) -> None:
 @cli.command()
 @click.option("--site", type=SITE_CHOICE, default="both", show_default=True)
 @click.option("--seed", type=int, help="Seed for the generated data (default: the setting).")
-@click.option("--dataset", type=click.Choice(["demo", "empty"]), help="Data set to load.")
+@click.option("--dataset", type=click.Choice(sorted(DATASETS)), help="Data set to load.")
 @_storage_options
 def reset(config_file: Path | None, site: str, **flags: Any) -> None:
     """Wipe a site (or both, and the clock) and seed it afresh."""
@@ -97,7 +97,7 @@ def reset(config_file: Path | None, site: str, **flags: Any) -> None:
 
 @cli.command()
 @click.option("--seed", type=int, help="Seed for the generated data (default: the setting).")
-@click.option("--dataset", type=click.Choice(["demo", "empty"]), help="Data set to load.")
+@click.option("--dataset", type=click.Choice(sorted(DATASETS)), help="Data set to load.")
 @_storage_options
 def seed(config_file: Path | None, **flags: Any) -> None:
     """Seed the sites that have no data yet; seeded sites are left as they are."""
@@ -205,8 +205,8 @@ def scenario_check(paths: tuple[Path, ...]) -> None:
 @scenario.command("list")
 @PATHS
 def scenario_list(paths: tuple[Path, ...]) -> None:
-    """List scenarios with their descriptions (default: the built-in suite in scenarios/)."""
-    for path in scenario_files(paths or (Path("scenarios"),)):
+    """List scenarios with their descriptions (default: the built-in suite)."""
+    for path in scenario_files(paths):
         loaded = load_scenario(path)
         click.echo(f"{path}: {loaded['name']} - {loaded.get('description', '').strip()}")
 
@@ -220,7 +220,7 @@ def scenario_run(
     paths: tuple[Path, ...], url: str | None, junit_xml: Path | None, client_command: str | None
 ) -> None:
     """Run scenarios; exits non-zero when any expectation fails."""
-    files = scenario_files(paths or (Path("scenarios"),))
+    files = scenario_files(paths)
     for path in files:
         try:
             load_scenario(path)  # refuse a bad file before anything runs

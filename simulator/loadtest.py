@@ -2,7 +2,8 @@
 
 A load test should not need a server started by hand, nor leave one behind: this starts
 ``posc-sim serve`` on a free 127.0.0.1 port in a temporary data directory (journal off, as a
-load run has no use for it), waits until it is ready, runs Locust headless with the profile
+load run has no use for it; the real password hash; the default number of workers), waits
+until it is ready, runs Locust headless with the profile
 (``loadtests/profiles/<PROFILE>.conf``, or a path) for the profile's run time (at most ten
 minutes), stops both processes by their PID and prints requests, failures, median and p95 of
 each request name from Locust's CSV. Locust runs as a subprocess, so this module never imports
@@ -12,108 +13,40 @@ it (nor gevent, which patches the standard library when imported).
 from __future__ import annotations
 
 import csv
-import os
 import re
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
-LOOPBACK = "127.0.0.1"
+from simulator.testing.server import (
+    ServerNotReadyError,
+    SimulatorServer,
+    start_server,
+    stop_process,
+)
+
 PROFILE_FOLDER = Path("loadtests") / "profiles"
 LOCUSTFILE = Path("loadtests") / "locustfile.py"
 DEFAULT_RUN_SECONDS = 60
 MAX_RUN_SECONDS = 600
-READY_TIMEOUT_SECONDS = 60.0
-STOP_TIMEOUT_SECONDS = 20.0
 # Beyond the run time: Locust's start, users stopping, reports written.
 LOCUST_GRACE_SECONDS = 60.0
 RETRY_TYPE = "RETRY"  # what loadtests/users.py reports a retried 503 as
-# Settings that would point the server away from its temporary data directory.
-FOREIGN_SETTINGS = ("POSC_SIM_DATABASE_URL", "POSC_SIM_CONFIG", "POSC_SIM_DATA_DIR")
 TIMESPAN = re.compile(r"^(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s?)?$")
 
 
-def free_port() -> int:
-    """A loopback port nobody listens on now (the server binds it a moment later)."""
-    with socket.socket() as probe:
-        probe.bind((LOOPBACK, 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def stop_process(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM by PID, then SIGKILL if it has not exited in time."""
-    if process.poll() is not None:
-        return
-    os.kill(process.pid, signal.SIGTERM)
+def start_posc_sim(data_dir: Path, *, journal: bool) -> SimulatorServer:
+    """``posc-sim serve`` as a load test meets it: default workers, the real password hash."""
+    settings = {"POSC_SIM_JOURNAL_ENABLED": str(journal).lower()}
     try:
-        process.wait(timeout=STOP_TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired:
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait()
-
-
-class ServerProcess:
-    """A server subprocess on a loopback port, its output in ``log``; stop it with :meth:`stop`."""
-
-    def __init__(
-        self, command: Sequence[str], port: int, log: Path, env: Mapping[str, str]
-    ) -> None:
-        self.port = port
-        self.url = f"http://{LOOPBACK}:{port}"
-        self.log = log
-        with log.open("wb") as output:
-            self.process = subprocess.Popen(
-                list(command), stdout=output, stderr=subprocess.STDOUT, env=dict(env)
-            )
-
-    def wait_ready(self, path: str, timeout: float = READY_TIMEOUT_SECONDS) -> None:
-        """Poll ``path`` until it answers 200; a server that exits or never answers is an error."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise click.ClickException(f"the server exited early:\n{self.output()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}{path}", timeout=2) as answer:
-                    if answer.status == 200:
-                        return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise click.ClickException(f"the server was not ready in {timeout:g} s:\n{self.output()}")
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")[-4000:]
-
-    def stop(self) -> None:
-        stop_process(self.process)
-
-
-def start_posc_sim(data_dir: Path, env: Mapping[str, str] | None = None) -> ServerProcess:
-    """``posc-sim serve`` on a free loopback port over ``data_dir``; returns once it is ready."""
-    port = free_port()
-    environment = {
-        key: value
-        for key, value in {**os.environ, **(env or {})}.items()
-        if key not in FOREIGN_SETTINGS
-    }
-    command = [sys.executable, "-m", "simulator", "serve", "--host", LOOPBACK]
-    command += ["--port", str(port), "--data-dir", str(data_dir)]
-    data_dir.mkdir(parents=True, exist_ok=True)
-    server = ServerProcess(command, port, data_dir.parent / f"server-{port}.log", environment)
-    server.wait_ready("/_sim/v1/ready")
-    return server
+        return start_server(data_dir, env=settings, workers=None, hash_method=None)
+    except ServerNotReadyError as error:
+        raise click.ClickException(str(error)) from error
 
 
 # -- profiles -------------------------------------------------------------------------------
@@ -268,7 +201,7 @@ def loadtest(profile: str) -> None:
     """Run PROFILE (smoke, steady, ramp, spike, faults, or a .conf path) against a new server."""
     chosen = find_profile(profile)
     with tempfile.TemporaryDirectory(prefix="posc-sim-loadtest-") as folder:
-        server = start_posc_sim(Path(folder) / "data", {"POSC_SIM_JOURNAL_ENABLED": "false"})
+        server = start_posc_sim(Path(folder) / "data", journal=False)
         try:
             csv_prefix = chosen.csv_prefix or Path(folder) / "locust"
             click.echo(

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import importlib.util
 import ipaddress
+import os
 from typing import Any
 
+from flask import Flask
+
 from simulator.app import create_app
+from simulator.portal.processing import BackgroundWorker
+from simulator.runtime import Runtime
 from simulator.settings import Settings
 from simulator.workers import deadline_thread_worker
 
@@ -22,6 +27,17 @@ def is_loopback(host: str) -> bool:
 
 def bind_address(host: str, port: int) -> str:
     return f"[{host.strip('[]')}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def process_app(settings: Settings) -> Flask:
+    """The app of one server process and its job thread, started once in that process.
+
+    gunicorn calls this in each worker after the fork, so no thread or connection crosses it.
+    """
+    runtime = Runtime.open(settings)
+    app = create_app(settings, runtime)
+    BackgroundWorker(runtime.processor, name=f"pid{os.getpid()}").start()
+    return app
 
 
 def run_server(settings: Settings) -> None:
@@ -59,7 +75,7 @@ def _run_gunicorn(settings: Settings) -> None:
                 self.cfg.set(key, value)
 
         def load(self) -> Any:
-            return create_app(settings, background_jobs=True)
+            return process_app(settings)
 
     PoscSimServer().run()
 
@@ -68,7 +84,7 @@ def _run_waitress(settings: Settings) -> None:
     import waitress
 
     waitress.serve(
-        create_app(settings, background_jobs=True),
+        process_app(settings),
         host=settings.host,
         port=settings.port,
         threads=settings.workers * settings.threads,

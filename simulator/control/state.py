@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
+from posc_sim_fixtures.datasets import DATASETS
 from simulator.clock import ClockReading
 from simulator.control.parsing import field, json_object, site_code
 from simulator.control.seeding import reset_sites
@@ -112,8 +113,8 @@ def reset() -> Response:
     site = field(body, "site", str, "")
     sites = (site_code(site),) if site else SITE_CODES
     dataset = field(body, "dataset", str, services.settings.dataset)
-    if dataset not in ("demo", "empty"):
-        raise InvalidRequestError("dataset: expected demo or empty.")
+    if dataset not in DATASETS:
+        raise InvalidRequestError(f"dataset: expected one of {', '.join(sorted(DATASETS))}.")
     seed = field(body, "seed", int, services.settings.seed)
     if not 0 <= seed < MAX_SEED:
         raise InvalidRequestError(f"seed: expected a whole number from 0 to {MAX_SEED - 1}.")

@@ -10,7 +10,7 @@ import os
 import shlex
 import subprocess
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,9 +47,13 @@ class Outcome:
         return all(check.passed for check in self.checks)
 
 
-def scenario_files(paths: Iterable[Path]) -> list[Path]:
+BUILTIN_SCENARIOS = Path(__file__).with_name("builtin")
+
+
+def scenario_files(paths: Sequence[Path]) -> list[Path]:
+    """The ``.yaml`` files named or found in the folders named; the built-in suite for none."""
     found: list[Path] = []
-    for path in paths:
+    for path in paths or (BUILTIN_SCENARIOS,):
         found += sorted(path.glob("*.yaml")) if path.is_dir() else [path]
     return found
 

@@ -1,7 +1,7 @@
 """A Simulator set up as a scenario file says: its site, data set, seed and ``given`` block.
 
-The files are those of :mod:`simulator.scenarios` (``scenarios/*.yaml``), read and checked
-key by key by its :func:`~simulator.scenarios.schema.load_scenario` (a JSON file is YAML
+The files are those of :mod:`simulator.scenarios` (built-in ones in its ``builtin/``), read and
+checked key by key by its :func:`~simulator.scenarios.schema.load_scenario` (a JSON file is YAML
 too). Only the set-up is used: ``run`` and ``expect`` belong to the scenario runner. The
 ``given`` block is applied with the runner's calls, in the runner's order, so a test that
 starts from a scenario file starts where ``posc-sim scenario`` runs would.

@@ -34,9 +34,9 @@ from simulator.faults.rules import parse_rule
 from simulator.portal.journal import JournalQuery
 from simulator.runtime import Runtime
 from simulator.settings import Settings
+from simulator.testing.server import FAST_HASH
 
 # Salted scrypt still, at a cost that lets a test open many accounts quickly.
-FAST_HASH = "scrypt:1024:8:1"
 CONTROL_API = f"{CONTROL_PREFIX}/v1"
 
 

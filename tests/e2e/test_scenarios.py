@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from simulator.scenarios.runner import BUILTIN_SCENARIOS
 from tests.e2e.conftest import LiveServer
 
 pytestmark = pytest.mark.server
-SUITE = Path(__file__).resolve().parents[2] / "scenarios"
+SUITE = BUILTIN_SCENARIOS
 
 
 def posc_sim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

@@ -18,7 +18,6 @@ from simulator.loadtest import (
     read_settings,
     summary,
 )
-from tests.conftest import FAST_HASH
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -75,7 +74,6 @@ def test_a_short_profile_runs_against_its_own_server(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(ROOT)
-    monkeypatch.setenv("POSC_SIM_PASSWORD_HASH_METHOD", FAST_HASH)
     conf = tmp_path / "short.conf"
     conf.write_text(
         "locustfile = loadtests/locustfile.py\nheadless = true\nusers = 3\nspawn-rate = 3\n"
