@@ -26,6 +26,7 @@ from simulator.scenarios.schema import ScenarioError, load_scenario
 from simulator.server import is_loopback, run_server
 from simulator.settings import Settings, SettingsError, load_settings
 from simulator.sites import SITE_CODES, SITES
+from simulator.store.sweep import sweep_orphans
 from simulator.testing.server import start_server
 
 SITE_CHOICE = click.Choice([*SITE_CODES, "both"])
@@ -66,6 +67,7 @@ def serve(config_file: Path | None, **flags: Any) -> None:
     runtime = Runtime.open(settings)
     try:
         runtime.prepare_storage()
+        sweep_orphans(runtime.database, settings.blob_dir, settings.orphan_grace_seconds)
         seed_unseeded_sites(runtime, settings.dataset, settings.seed)
         _load_configured_faults(settings, runtime)
         _print_welcome(settings, runtime)

@@ -13,6 +13,7 @@ from simulator.app import create_app
 from simulator.portal.processing import BackgroundWorker
 from simulator.runtime import Runtime
 from simulator.settings import Settings
+from simulator.store.sweep import Sweeper
 from simulator.workers import deadline_thread_worker
 
 
@@ -37,6 +38,12 @@ def process_app(settings: Settings) -> Flask:
     runtime = Runtime.open(settings)
     app = create_app(settings, runtime)
     BackgroundWorker(runtime.processor, name=f"pid{os.getpid()}").start()
+    Sweeper(
+        runtime.database,
+        settings.blob_dir,
+        settings.orphan_grace_seconds,
+        settings.sweep_interval_seconds,
+    ).start()
     return app
 
 

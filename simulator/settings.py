@@ -165,6 +165,8 @@ class Settings:
     workers: int = field(default_factory=_default_workers)
     threads: int = 64
     request_timeout_seconds: float = 30.0
+    orphan_grace_seconds: float = 600.0
+    sweep_interval_seconds: float = 300.0
     data_dir: Path = Path(".posc-sim")
     database_url: str | None = None
     admin_token: str | None = None
@@ -200,6 +202,8 @@ SERVER_PARSERS: dict[str, Parser] = {
     "workers": _whole_number(1, 256),
     "threads": _whole_number(1, 256),
     "request_timeout_seconds": _positive_seconds,
+    "orphan_grace_seconds": _seconds,
+    "sweep_interval_seconds": _positive_seconds,
     "data_dir": _path,
     "database_url": _optional_text,
     "admin_token": _optional_text,

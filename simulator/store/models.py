@@ -363,7 +363,8 @@ class SiteState(Base):
 
 
 class ServerState(Base):
-    """The one row of server-wide state: the simulated clock and the session signing key."""
+    """The one row of server-wide state: the simulated clock, the session signing key, and
+    how many orphaned files the sweeps removed (for the metrics)."""
 
     __tablename__ = "server_state"
 
@@ -371,3 +372,5 @@ class ServerState(Base):
     clock_offset_seconds: Mapped[float] = mapped_column(Float, default=0.0)
     clock_frozen_at: Mapped[datetime | None] = mapped_column(Timestamp)
     secret_key: Mapped[str] = mapped_column(String(128))
+    orphan_blobs_removed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    orphan_temporary_removed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -1,4 +1,4 @@
-"""web sessions kept on the server
+"""web sessions kept on the server; orphan sweep counts
 
 Revision ID: 0004
 Revises: 0003
@@ -35,8 +35,18 @@ def upgrade() -> None:
         sa.UniqueConstraint("token_digest", name=op.f("uq_web_sessions_token_digest")),
     )
     op.create_index(op.f("ix_web_sessions_user_pk"), "web_sessions", ["user_pk"], unique=False)
+    with op.batch_alter_table("server_state") as table:
+        table.add_column(
+            sa.Column("orphan_blobs_removed", sa.Integer(), server_default="0", nullable=False)
+        )
+        table.add_column(
+            sa.Column("orphan_temporary_removed", sa.Integer(), server_default="0", nullable=False)
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("server_state") as table:
+        table.drop_column("orphan_temporary_removed")
+        table.drop_column("orphan_blobs_removed")
     op.drop_index(op.f("ix_web_sessions_user_pk"), table_name="web_sessions")
     op.drop_table("web_sessions")
