@@ -314,7 +314,7 @@ class Processor:
                 )
                 outcome.statuses.append(report.status)
                 outcome.reports.append({"name": name, **report.as_dict()})
-                outcome.files += writer.acknowledgements(report)
+                outcome.files += writer.acknowledgements(report, work.kind.code[:3])
                 set_id = work.kind.code[:3]
                 responses = business_responses(context, set_id, report, self._blobs, key)
                 outcome.files += writer.responses(report, responses)
@@ -461,10 +461,17 @@ class _ResponseWriter:
     def submitter(self, report: ValidationReport) -> Party:
         for interchange in report.interchanges:
             if interchange.accepted and interchange.groups:
-                return submitter(interchange, interchange.groups[0])
+                return submitter(interchange, self._uploader, interchange.groups[0])
+        return self._uploader
+
+    @property
+    def _uploader(self) -> Party:
+        """The account that uploaded the file: whom to answer when the file names no one usable."""
         return Party("ZZ", self.user_id, self.user_id)
 
-    def acknowledgements(self, report: ValidationReport) -> list[tuple[str, bytes]]:
+    def acknowledgements(
+        self, report: ValidationReport, uploaded_set_id: str
+    ) -> list[tuple[str, bytes]]:
         files = []
         ta1_parts = self._ta1s(report)
         if ta1_parts:
@@ -472,8 +479,9 @@ class _ResponseWriter:
         ack_parts = [
             ack_999(
                 interchange,
-                self._envelope(submitter(interchange, interchange.groups[0])),
+                self._envelope(submitter(interchange, self._uploader, interchange.groups[0])),
                 self.numbers.next_set,
+                uploaded_set_id,
             )
             for interchange in report.interchanges
             if interchange.accepted and interchange.groups
@@ -498,9 +506,9 @@ class _ResponseWriter:
                 False,
             )
             unknown.refuse(report.unreadable_note)
-            return [ta1(unknown, self._envelope(Party("ZZ", self.user_id, self.user_id)))]
+            return [ta1(unknown, self._envelope(self._uploader))]
         return [
-            ta1(interchange, self._envelope(submitter(interchange)))
+            ta1(interchange, self._envelope(submitter(interchange, self._uploader)))
             for interchange in report.interchanges
             if not interchange.accepted or interchange.acknowledgment_requested
         ]
