@@ -34,14 +34,26 @@ class SweepResult:
     bytes: int = 0
 
 
-def sweep_orphans(database: Database, root: Path, grace_seconds: float) -> SweepResult:
-    """Remove unnamed blobs and temporary files last written more than ``grace_seconds`` ago."""
-    cutoff = time.time() - grace_seconds
-    temporary, candidates = _old_files(root, cutoff)
+@dataclass(frozen=True)
+class Orphans:
+    """Files no row names (``blobs``) and ``temporary`` files, past the grace period."""
+
+    blobs: list[Path]
+    temporary: list[Path]
+
+
+def find_orphans(database: Database, root: Path, grace_seconds: float) -> Orphans:
+    """Unnamed blobs and temporary files last written more than ``grace_seconds`` ago."""
+    temporary, candidates = _old_files(root, time.time() - grace_seconds)
     named = _named_keys(database, [key for key, _ in candidates])
-    orphans = [path for key, path in candidates if key not in named]
-    blobs_removed, blob_bytes = _remove(orphans)
-    temporary_removed, temporary_bytes = _remove(temporary)
+    return Orphans([path for key, path in candidates if key not in named], temporary)
+
+
+def sweep_orphans(database: Database, root: Path, grace_seconds: float) -> SweepResult:
+    """Remove the orphans :func:`find_orphans` finds, and count them in the server state."""
+    orphans = find_orphans(database, root, grace_seconds)
+    blobs_removed, blob_bytes = _remove(orphans.blobs)
+    temporary_removed, temporary_bytes = _remove(orphans.temporary)
     if blobs_removed or temporary_removed:
         with database.transaction() as session:
             session.execute(
