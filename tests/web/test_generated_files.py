@@ -6,8 +6,23 @@ from collections.abc import Callable
 
 import pytest
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from tests.web.helpers import basic, create_user
+
+
+def generate(client: FlaskClient, transaction_type: str) -> TestResponse:
+    """A user of provider 110048577A, then a generated file of ``transaction_type`` for it."""
+    create_user(client, "test", "MCO0001")
+    return client.post(
+        "/_sim/v1/files",
+        json={
+            "site": "test",
+            "provider_id": "110048577A",
+            "transaction_type": transaction_type,
+            "generate": True,
+        },
+    )
 
 
 @pytest.mark.parametrize(
@@ -20,16 +35,7 @@ def test_generated_outbound_x12_comes_from_masshealth_and_passes_pyx12(
     transaction_type: str,
     set_id: str,
 ) -> None:
-    create_user(client, "test", "MCO0001")
-    placed = client.post(
-        "/_sim/v1/files",
-        json={
-            "site": "test",
-            "provider_id": "110048577A",
-            "transaction_type": transaction_type,
-            "generate": True,
-        },
-    )
+    placed = generate(client, transaction_type)
     assert placed.status_code == 201, placed.get_json()
     assert placed.get_json()["transaction_type"] == transaction_type
     file_id = placed.get_json()["file_id"]
@@ -44,16 +50,7 @@ def test_generated_outbound_x12_comes_from_masshealth_and_passes_pyx12(
 
 
 def test_outbound_x12_not_generated_says_what_is(client: FlaskClient) -> None:
-    create_user(client, "test", "MCO0001")
-    refused = client.post(
-        "/_sim/v1/files",
-        json={
-            "site": "test",
-            "provider_id": "110048577A",
-            "transaction_type": "824",
-            "generate": True,
-        },
-    )
+    refused = generate(client, "824")
     assert refused.status_code == 400
     message = refused.get_json()["error"]["message"]
     assert "834D" in message
