@@ -11,21 +11,24 @@ Measured with 100 clients that announce a 100 KB upload and stop after 8 bytes (
 deadline 10 s, 40 ``GET /me`` probes meanwhile): plain ``gthread`` with 4 threads answered no
 probe within 5 s and never closed a stalled client; with the deadline alone, gunicorn's
 lingering close (two seconds each, in the worker's main loop) released the stalled clients one
-per worker every two seconds, and 3 of 40 probes waited 5 s; with the close below, 64 threads
-and at most 64 connections per worker (so a busy worker leaves new connections to the others),
-every probe was answered (p50 3.7 ms, max 16 ms) and every stalled client was closed 10.0 to
-10.2 s after it stopped. The gevent worker served the probes too but took a patched interpreter
-under SQLite, scrypt and the job threads, so the threaded worker stays.
+per worker every two seconds, and 3 of 40 probes waited 5 s; with that close taken out of the
+main loop (measured with a close that did not linger; the lingering now runs in a thread), 64
+threads and at most 64 connections per worker (so a busy worker leaves new connections to the
+others), every probe was answered (p50 3.7 ms, max 16 ms) and every stalled client was closed
+10.0 to 10.2 s after it stopped. The gevent worker served the probes too but took a patched
+interpreter under SQLite, scrypt and the job threads, so the threaded worker stays.
 """
 
 from __future__ import annotations
 
 import errno
 import socket
+import threading
 
 
 def deadline_thread_worker(seconds: float) -> type:
     """gunicorn's ``gthread`` worker, each request read under a ``seconds`` deadline."""
+    from gunicorn.util import close_graceful
     from gunicorn.workers.gthread import TConn, ThreadWorker
 
     class DeadlineConnection(TConn):  # type: ignore[misc]
@@ -35,13 +38,15 @@ def deadline_thread_worker(seconds: float) -> type:
             self.sock.settimeout(seconds)
 
         def close(self, graceful: bool = False) -> None:
-            """Close without waiting for the client, which may be the one that stalled.
+            """Close without holding up the worker, whose client may be the one that stalled.
 
             gunicorn closes in its main loop, and its graceful close lingers up to two seconds
-            for the client's end: a stalled client then holds every connection of the worker.
+            for the client's end (so that bytes still arriving do not reset the connection
+            before the answer is read): a stalled client then held every connection of the
+            worker. The lingering now happens in a thread of its own.
             """
             if graceful:
-                close_without_lingering(self.sock)
+                threading.Thread(target=close_graceful, args=(self.sock,), daemon=True).start()
             else:
                 super().close()
 
@@ -58,20 +63,3 @@ def deadline_thread_worker(seconds: float) -> type:
             self.enqueue_req(DeadlineConnection(self.cfg, client, address, listener.getsockname()))
 
     return DeadlineThreadWorker
-
-
-def close_without_lingering(sock: socket.socket, max_drain: int = 65536) -> None:
-    """Send FIN, drop what the client already sent (so the kernel sends no RST), close."""
-    try:
-        sock.shutdown(socket.SHUT_WR)
-        sock.setblocking(False)
-        drained = 0
-        while drained < max_drain:
-            data = sock.recv(4096)
-            if not data:
-                break
-            drained += len(data)
-    except OSError:
-        pass
-    finally:
-        sock.close()
