@@ -8,12 +8,15 @@
 
 The first call makes a virtual environment in ``.venv`` and installs the project with its
 development tools; later calls reuse it and reinstall only when ``pyproject.toml`` changed.
+``test`` also installs Debian's Chromium for the browser tests, where it is missing and the
+user is root (as on a fresh CI machine).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -23,6 +26,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 STAMP = VENV / ".posc-sim-installed"
 MINIMUM_PYTHON = (3, 11)
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's Chromium, which the browser tests drive
 
 
 def venv_bin(name: str) -> Path:
@@ -50,6 +54,24 @@ def ensure_environment() -> None:
     STAMP.write_text(wanted_stamp())
 
 
+def ensure_browser() -> None:
+    """Install Debian's Chromium for the browser tests where it is missing and we are root.
+
+    Test tools' own browser downloads cannot be relied on; the distribution's package can.
+    Where it cannot be installed, the browser tests skip and say why.
+    """
+    if CHROMIUM.exists() or os.name != "posix" or shutil.which("apt-get") is None:
+        return
+    if os.geteuid() != 0:
+        return
+    print("posc-sim: installing Chromium for the browser tests (apt-get)", file=sys.stderr)
+    quiet = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for step in (["update", "-qq"], ["install", "-y", "-qq", "chromium"]):
+        if subprocess.run(["apt-get", *step], env=quiet, check=False).returncode != 0:
+            print("posc-sim: could not install Chromium; browser tests will skip", file=sys.stderr)
+            return
+
+
 def command_for(arguments: list[str]) -> list[str]:
     if not arguments:
         raise SystemExit(__doc__)
@@ -68,6 +90,8 @@ def main() -> int:
         raise SystemExit("posc-sim needs Python 3.11 or newer")
     command = command_for(sys.argv[1:])
     ensure_environment()
+    if sys.argv[1] == "test":
+        ensure_browser()
     os.chdir(ROOT)
     if os.name != "nt":
         os.execv(command[0], command)  # the server or test run takes this process's place

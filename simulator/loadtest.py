@@ -13,6 +13,7 @@ it (nor gevent, which patches the standard library when imported).
 from __future__ import annotations
 
 import csv
+import importlib.util
 import re
 import subprocess
 import sys
@@ -147,6 +148,16 @@ class RequestStats:
     p95_ms: str
 
 
+def locust_installed() -> bool:
+    return importlib.util.find_spec("locust") is not None
+
+
+def clear_old_reports(csv_prefix: Path) -> None:
+    """Remove a previous run's CSV files, so a run that writes none cannot show old figures."""
+    for old in csv_prefix.parent.glob(f"{csv_prefix.name}_*.csv"):
+        old.unlink()
+
+
 def _stats_file(csv_prefix: Path) -> Path:
     """The statistics written at the end (loadtests/locustfile.py), else Locust's last CSV."""
     for suffix in ("_final_stats.csv", "_stats.csv"):
@@ -199,11 +210,17 @@ def summary(rows: Sequence[RequestStats]) -> list[str]:
 @click.argument("profile")
 def loadtest(profile: str) -> None:
     """Run PROFILE (smoke, steady, ramp, spike, faults, or a .conf path) against a new server."""
+    if not locust_installed():
+        raise click.ClickException(
+            "Locust is not installed in this environment; install it (pip install locust) "
+            "and run again"
+        )
     chosen = find_profile(profile)
     with tempfile.TemporaryDirectory(prefix="posc-sim-loadtest-") as folder:
         server = start_posc_sim(Path(folder) / "data", journal=False)
         try:
             csv_prefix = chosen.csv_prefix or Path(folder) / "locust"
+            clear_old_reports(csv_prefix)
             click.echo(
                 f"posc-sim loadtest: {chosen.path.name} for {chosen.run_seconds} s "
                 f"against {server.url}"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from simulator.clock import SERVER_STATE_ID, Clock
 from simulator.faults.service import FaultService
+from simulator.meter import Meter
 from simulator.portal.access import AccountService
 from simulator.portal.batches import BatchService
 from simulator.portal.files import FileService
@@ -21,6 +22,7 @@ from simulator.portal.processing import Processor
 from simulator.portal.sessions import SessionService
 from simulator.settings import Settings
 from simulator.store.blobs import BlobStore
+from simulator.store.counters import CounterStore
 from simulator.store.database import Database
 from simulator.store.marker import ChangeMarker
 from simulator.store.migrate import upgrade
@@ -39,6 +41,7 @@ class Runtime:
     batches: BatchService
     files: FileService
     journal: Journal
+    meter: Meter
     processor: Processor
     faults: FaultService
     sessions: SessionService
@@ -53,13 +56,15 @@ class Runtime:
         hasher = SecretHasher(settings.password_hash_method)
         blobs = BlobStore(settings.blob_dir, sync=settings.sync_files)
         faults = FaultService(database, clock, marker)
+        meter = Meter(CounterStore(database))
         journal = Journal(
             database,
             clock,
+            meter,
             enabled=settings.journal_enabled,
             max_entries=settings.journal_max_entries,
         )
-        processor = Processor(database, clock, blobs, settings, faults, journal)
+        processor = Processor(database, clock, blobs, settings, faults, journal, meter)
         batches = BatchService(database, clock, blobs, settings.site, faults, processor.wake.set)
         return cls(
             settings=settings,
@@ -71,6 +76,7 @@ class Runtime:
             batches=batches,
             files=FileService(database, clock, blobs, settings.site),
             journal=journal,
+            meter=meter,
             processor=processor,
             faults=faults,
             sessions=SessionService(SessionRows(database), clock, settings.site),
@@ -99,4 +105,5 @@ class Runtime:
             return state.secret_key
 
     def close(self) -> None:
+        self.meter.close()
         self.database.dispose()

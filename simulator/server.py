@@ -66,7 +66,8 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
         "timeout": 120,
         "graceful_timeout": 10,
         "errorlog": "-",
-        "loglevel": "warning",
+        "loglevel": settings.log_level,
+        "accesslog": "-" if settings.access_log else None,
         "proc_name": "posc-sim",
     }
 

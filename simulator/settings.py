@@ -9,6 +9,7 @@ CLI can stop with that line instead of a traceback.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
@@ -16,6 +17,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from simulator.faults.rules import FaultRuleError, parse_rule
 from simulator.sites import SITE_CODES
@@ -98,6 +102,30 @@ def _optional_text(raw: Any) -> str | None:
     return None if raw in (None, "") else _text(raw)
 
 
+URL_HINT = "a SQLAlchemy URL such as sqlite:///posc-sim.db or postgresql+psycopg://host/db"
+
+
+def _database_url(raw: Any) -> str | None:
+    """A URL whose dialect and driver are both installed, checked before anything connects."""
+    value = _optional_text(raw)
+    if value is None:
+        return None
+    try:
+        url = make_url(value)
+        dialect = url.get_dialect()
+    except NoSuchModuleError:  # a kind of ArgumentError: first
+        raise ValueError(f"no SQLAlchemy dialect is installed for {url.drivername!r}") from None
+    except ArgumentError:
+        raise ValueError(f"expected {URL_HINT}") from None
+    try:
+        dialect.import_dbapi()
+    except ImportError as missing:
+        raise ValueError(
+            f"the driver for {url.drivername} is not installed (pip install {missing.name})"
+        ) from None
+    return value
+
+
 def _path(raw: Any) -> Path:
     return Path(_text(raw)).expanduser()
 
@@ -176,6 +204,8 @@ class Settings:
     journal_enabled: bool = True
     journal_max_entries: int = 100_000
     sync_files: bool = False
+    log_level: str = "warning"
+    access_log: bool = False
     fault_rules: tuple[dict[str, Any], ...] = ()
     sites: Mapping[str, SiteSettings] = field(
         default_factory=lambda: {code: SiteSettings() for code in SITE_CODES}
@@ -205,7 +235,7 @@ SERVER_PARSERS: dict[str, Parser] = {
     "orphan_grace_seconds": _seconds,
     "sweep_interval_seconds": _positive_seconds,
     "data_dir": _path,
-    "database_url": _optional_text,
+    "database_url": _database_url,
     "admin_token": _optional_text,
     "seed": _whole_number(0, 2**63 - 1),
     "dataset": _choice("demo", "empty"),
@@ -213,6 +243,8 @@ SERVER_PARSERS: dict[str, Parser] = {
     "journal_enabled": _flag,
     "journal_max_entries": _whole_number(1, 100_000_000),
     "sync_files": _flag,
+    "log_level": _choice("debug", "info", "warning", "error", "critical"),
+    "access_log": _flag,
     "fault_rules": _fault_tables,
 }
 
@@ -273,12 +305,57 @@ def _environment_layer(environ: Mapping[str, str]) -> _Layer:
     return layer
 
 
+# Values never echoed in a message: a database URL may carry a password.
+SECRET_KEYS = frozenset({"database_url", "admin_token"})
+
+
 def _parse(key: str, named: tuple[str, Any], source: str, parser: Parser) -> Any:
     name, raw = named
     try:
         return parser(raw)
     except ValueError as error:
-        raise SettingsError(f"{key}: {error}, got {raw!r} (from {source}: {name})") from None
+        got = "" if key in SECRET_KEYS else f", got {raw!r}"
+        raise SettingsError(f"{key}: {error}{got} (from {source}: {name})") from None
+
+
+# ``POSC_SIM_*`` names read by the simulator's clients and tools, not by the server.
+TOOL_VARIABLES = frozenset(
+    {
+        "CONFIG",
+        "URL",
+        "SITE_URL",
+        "USER_ID",
+        "PASSWORD",
+        "JSON_ONLY",
+        "FAULTS",
+        "LOAD_SITE",
+        "LOAD_FILE_KB",
+        "LOAD_ACCOUNTS",
+        "LOAD_KINDS",
+        "LOAD_SHAPE",
+    }
+)
+
+
+def known_environment_names() -> set[str]:
+    site_keys = [f"{code.upper()}_{key.upper()}" for code in SITE_CODES for key in SITE_PARSERS]
+    keys = [*SERVER_PARSERS, *SITE_PARSERS]
+    return {ENV_PREFIX + name for name in [*TOOL_VARIABLES, *(k.upper() for k in keys), *site_keys]}
+
+
+def unknown_environment_names(environ: Mapping[str, str] | None = None) -> list[str]:
+    """A warning for each ``POSC_SIM_*`` variable nothing reads, naming the nearest known one.
+
+    A mistyped name (``POSC_SIM_PORTT``) would otherwise be ignored without a word.
+    """
+    environ = os.environ if environ is None else environ
+    known = known_environment_names()
+    warnings = []
+    for name in sorted(n for n in environ if n.startswith(ENV_PREFIX) and n not in known):
+        near = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
+        hint = f" (did you mean {near[0]}?)" if near else ""
+        warnings.append(f"{name} is not a posc-sim setting and is ignored{hint}")
+    return warnings
 
 
 def load_settings(

@@ -7,7 +7,7 @@ from importlib import resources
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
-from simulator.control import directory, faults, files, journal, metrics, state
+from simulator.control import dashboard, directory, faults, files, journal, metrics, state
 from simulator.control.seeding import seeded_sites
 from simulator.runtime import Runtime
 from simulator.sites import SITE_CODES
@@ -44,14 +44,17 @@ def ready() -> tuple[Response, int]:
 
 def _require_admin_token() -> tuple[Response | str, int] | None:
     token = runtime().settings.admin_token
-    if token is None:
-        return None
+    if token is None or request.blueprint == dashboard.blueprint.name:
+        return None  # the dashboard's pages hold no data; their calls carry the token
     scheme, _, offered = request.headers.get("Authorization", "").strip().partition(" ")
     if scheme.lower() == "bearer" and hmac.compare_digest(offered.strip().encode(), token.encode()):
         return None
-    return error_response(
+    refusal, status = error_response(
         "invalid_credentials", "The control API needs 'Authorization: Bearer <admin token>'.", 401
     )
+    if isinstance(refusal, Response):  # a Bearer challenge: a Basic one makes browsers prompt
+        refusal.headers["WWW-Authenticate"] = 'Bearer realm="posc-sim control"'
+    return refusal, status
 
 
 def create_control_app(services: Runtime) -> Flask:
@@ -68,4 +71,5 @@ def create_control_app(services: Runtime) -> Flask:
     app.register_blueprint(state.blueprint)
     app.register_blueprint(faults.blueprint)
     app.register_blueprint(metrics.blueprint)
+    app.register_blueprint(dashboard.blueprint)
     return app

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,15 +11,12 @@ from posc_sim_fixtures.datasets import DATASETS
 from simulator.clock import ClockReading
 from simulator.control.parsing import field, json_object, site_code
 from simulator.control.seeding import reset_sites
+from simulator.isotime import parse_duration, parse_instant, shifted
 from simulator.portal.errors import InvalidRequestError
 from simulator.sites import SITE_CODES
 from simulator.web.context import runtime
 
 blueprint = Blueprint("state", __name__, url_prefix="/v1")
-ISO_DURATION = re.compile(
-    r"^(?P<sign>-)?P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
-    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$"
-)
 
 
 def _reading_json(reading: ClockReading) -> dict[str, Any]:
@@ -32,44 +28,25 @@ MAX_SHIFT = timedelta(days=365 * 200)  # the clock stays within the calendar Mas
 EARLIEST, LATEST = datetime(1900, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)
 
 
-def parse_duration(value: Any) -> timedelta:
-    """Seconds as a number, or an ISO 8601 duration such as ``P90D`` or ``PT20M``."""
+def parse_advance(value: Any, start: datetime) -> timedelta:
+    """``advance`` from ``start``: seconds or an ISO 8601 duration, months and years included."""
     try:
-        duration = _duration(value)
-    except (OverflowError, ValueError):
-        duration = None
-    if duration is None or abs(duration) > MAX_SHIFT:
-        raise InvalidRequestError(
-            f"advance: expected seconds or an ISO 8601 duration like P90D or PT20M, within "
-            f"200 years, got {value!r}."
-        )
-    return duration
+        target = shifted(start, parse_duration(value))
+    except ValueError as error:
+        raise InvalidRequestError(f"advance: {error}.") from None
+    if abs(target - start) > MAX_SHIFT or not EARLIEST <= target <= LATEST:
+        raise InvalidRequestError("advance: the clock would leave the years 1900 to 2200.")
+    return target - start
 
 
-def _duration(value: Any) -> timedelta | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return timedelta(seconds=value)
-    if isinstance(value, str):
-        found = ISO_DURATION.match(value.strip())
-        if found and any(found.group(k) for k in ("weeks", "days", "hours", "minutes", "seconds")):
-            parts = {k: float(v) for k, v in found.groupdict().items() if v and k != "sign"}
-            duration = timedelta(**parts)
-            return -duration if found.group("sign") else duration
-    return None
-
-
-def parse_instant(value: Any, name: str) -> datetime:
-    if isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            pass
-        else:
-            if moment.tzinfo is not None and EARLIEST <= moment <= LATEST:
-                return moment
-    raise InvalidRequestError(
-        f"{name}: expected an ISO 8601 time with its offset, between 1900 and 2200, got {value!r}."
-    )
+def parse_set(value: Any) -> datetime:
+    try:
+        moment = parse_instant(value)
+    except ValueError as error:
+        raise InvalidRequestError(f"set: {error}.") from None
+    if not EARLIEST <= moment <= LATEST:
+        raise InvalidRequestError(f"set: expected a time between 1900 and 2200, got {value!r}.")
+    return moment
 
 
 @blueprint.get("/clock")
@@ -89,12 +66,10 @@ def change_clock() -> Response:
     freeze = body.get("freeze")
     if freeze is not None and not isinstance(freeze, bool):
         raise InvalidRequestError("freeze: expected true or false.")
-    instant = parse_instant(body["set"], "set") if "set" in body else None
-    duration = parse_duration(body["advance"]) if "advance" in body else None
+    instant = parse_set(body["set"]) if "set" in body else None
     clock = runtime().clock
     start = instant or clock.read().now
-    if duration is not None and not EARLIEST <= start + duration <= LATEST:
-        raise InvalidRequestError("advance: the clock would leave the years 1900 to 2200.")
+    duration = parse_advance(body["advance"], start) if "advance" in body else None
     reading = clock.freeze(True) if freeze is True else clock.read()
     if instant is not None:
         reading = clock.set(instant)

@@ -33,6 +33,12 @@ def shown(moment: datetime) -> str:
     return moment.astimezone(EASTERN).strftime("%m/%d/%Y")
 
 
+def long_date(moment: datetime) -> str:
+    """A date as the POSC header shows it: December 22, 2022."""
+    local = moment.astimezone(EASTERN)
+    return f"{local:%B} {local.day}, {local.year}"
+
+
 def months_before(moment: datetime, months: int) -> datetime:
     """The same day ``months`` earlier (the last day of a shorter month when needed)."""
     local = moment.astimezone(EASTERN)

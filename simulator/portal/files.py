@@ -60,11 +60,13 @@ class FileSearch:
 
     def checked(self) -> FileSearch:
         if self.status not in STATUSES:
-            raise InvalidRequestError(f"status: expected one of {', '.join(STATUSES)}.")
+            raise InvalidRequestError(f"File Status must be one of {', '.join(STATUSES)}.")
         if not 1 <= self.max_files <= MAX_FILES_LIMIT:
-            raise InvalidRequestError(f"max_files: expected 1 to {MAX_FILES_LIMIT}.")
+            raise InvalidRequestError(
+                f"Max Files to List must be a whole number from 1 to {MAX_FILES_LIMIT}."
+            )
         if self.from_date and self.to_date and self.to_date < self.from_date:
-            raise InvalidRequestError("to_date: the To Date is before the From Date.")
+            raise InvalidRequestError("The To Date is before the From Date.")
         if self.transaction_type:
             download_type(self.transaction_type)
         return self

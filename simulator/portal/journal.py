@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from simulator.clock import Clock
+from simulator.meter import Meter
 from simulator.store.database import Database
 from simulator.store.models import JournalEntry
 
@@ -41,18 +42,38 @@ class JournalQuery:
 
 
 class Journal:
-    """Bounded: past ``max_entries`` the oldest entries go; ``enabled=False`` records nothing."""
+    """Bounded: past ``max_entries`` the oldest entries go; ``enabled=False`` records nothing.
+
+    Every event is also counted by ``meter`` (``posc_sim_requests_total``), journal on or off:
+    the counts live apart from the entries, so clearing the journal never lowers them.
+    """
 
     def __init__(
-        self, database: Database, clock: Clock, *, enabled: bool = True, max_entries: int = 100_000
+        self,
+        database: Database,
+        clock: Clock,
+        meter: Meter,
+        *,
+        enabled: bool = True,
+        max_entries: int = 100_000,
     ) -> None:
         self._database = database
+        self._meter = meter
         self._clock = clock
         self._enabled = enabled
         self._max_entries = max_entries
 
     def record(self, event: JournalEvent, session: Session | None = None) -> None:
         """Add an entry in ``session``'s write transaction, or in a transaction of its own."""
+        self._meter.count(
+            "posc_sim_requests",
+            {
+                "site": event.site,
+                "operation": event.operation,
+                "status": str(event.status or ""),
+                "outcome": event.outcome,
+            },
+        )
         if not self._enabled:
             return
         if session is None:

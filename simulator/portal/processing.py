@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from simulator.clock import Clock, real_now
 from simulator.faults.service import FaultService, FiredFault, fired_rule
+from simulator.meter import Meter
 from simulator.portal.business import (
     BusinessContext,
     ResponseSet,
@@ -169,6 +171,7 @@ class Processor:
         settings: Settings,
         faults: FaultService,
         journal: Journal,
+        meter: Meter,
     ) -> None:
         self._database = database
         self._clock = clock
@@ -176,6 +179,7 @@ class Processor:
         self._settings = settings
         self._faults = faults
         self._journal = journal
+        self._meter = meter
         self.wake = threading.Event()
         skip_locked = database.engine.dialect.name == "postgresql"
         self._claim_statement = _claim_statement(skip_locked)
@@ -209,14 +213,20 @@ class Processor:
         return done
 
     def _run(self, job: ClaimedJob) -> None:
+        started = time.monotonic()
+        result = "done"
         try:
             with unit_of_work():
                 self.process(job)
         except LostClaimError:
             LOG.warning("job %s was taken over by another worker; results dropped", job.job_id)
+            result = "lost"
         except Exception as error:
             LOG.exception("processing job %s of batch %s failed", job.job_id, job.batch_id)
             self._fail(job, error)
+            result = "failed"
+        labels = {"site": job.site, "result": result}
+        self._meter.observe("posc_sim_processing_seconds", labels, time.monotonic() - started)
 
     def _fail(self, job: ClaimedJob, error: Exception) -> None:
         final = job.attempts >= MAX_ATTEMPTS

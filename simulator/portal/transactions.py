@@ -110,10 +110,12 @@ _BY_DIRECTION = {
 def upload_type(code: str) -> TransactionType:
     """The upload type ``code``, if it exists and MassHealth uses it."""
     found = _BY_DIRECTION[UPLOAD].get(code)
+    if not code:
+        raise UnknownTransactionTypeError("Select the type of transaction you are uploading.")
     if found is None:
         raise UnknownTransactionTypeError(
-            f"{code!r} is not a transaction type that can be uploaded; "
-            "see GET api/v1/transaction-types."
+            f"{code!r} is not a transaction type that can be uploaded. "
+            "Choose one from the list of transaction types."
         )
     if not found.in_use:
         raise TransactionTypeNotInUseError(

@@ -28,6 +28,7 @@ from posc_sim_fixtures.x12_builders import (
     build_837i,
     build_837p,
 )
+from simulator.scenarios.setup import Control
 from simulator.sites import SITES
 
 FINAL = {"accepted", "partially_accepted", "rejected"}
@@ -63,7 +64,7 @@ class ReferenceClient:
         site: str,
         state: ClientState,
         base: Path,
-        admin_headers: dict[str, str],
+        control: Control,
         wait_seconds: float = TIMEOUT,
     ) -> None:
         self.root = root_url.rstrip("/")
@@ -71,7 +72,7 @@ class ReferenceClient:
         self.api = f"{self.root}/{site}/api/v1"
         self.state = state
         self.base = base
-        self.admin = admin_headers
+        self.control = control
         self.wait_seconds = wait_seconds
         self.http = requests.Session()
 
@@ -115,9 +116,8 @@ class ReferenceClient:
                 self.state.password = step["change_password"]
 
     def _harness(self, path: str, body: dict[str, Any] | None) -> None:
-        self.http.post(
-            f"{self.root}/_sim/v1{path}", json=body, headers=self.admin, timeout=TIMEOUT
-        ).raise_for_status()
+        """What the test harness does between the client's calls (clock, Customer Services)."""
+        self.control("POST", path, body)
 
     def _call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         """One API call; a dropped connection or a cut-off body is recorded, not raised."""

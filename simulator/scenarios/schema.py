@@ -6,12 +6,18 @@ one or a value of the wrong kind is an error that names the file, the line and t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
+
+from posc_sim_fixtures.datasets import DATASETS
+from simulator.faults.rules import ACTIONS, OPERATIONS, FaultRuleError, parse_rule
+from simulator.isotime import DURATION_HINT, INSTANT_HINT, parse_duration, parse_instant
+from simulator.sites import SITE_CODES
 
 
 class ScenarioError(ValueError):
@@ -26,7 +32,61 @@ class Rule:
     required: frozenset[str] = frozenset()
 
 
+@dataclass(frozen=True)
+class Choice:
+    """Text that must be one of ``values``."""
+
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A value the server reads with ``parse`` (which raises ``ValueError``); ``schema`` is
+    its JSON Schema, for editors."""
+
+    parse: Callable[[Any], object]
+    schema: dict[str, Any]
+
+
+def _fault_rule(value: Any) -> object:
+    try:
+        return parse_rule(value)
+    except FaultRuleError as error:
+        raise ValueError(error.message) from None
+
+
+FAULT_RULE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "A fault rule, as POST /_sim/v1/faults takes it.",
+    "required": ["operation", "action"],
+    "additionalProperties": False,
+    "properties": {
+        "id": {"type": "string", "minLength": 1, "maxLength": 40},
+        "site": {"enum": list(SITE_CODES)},
+        "operation": {"enum": sorted(OPERATIONS)},
+        "match": {"type": "object", "additionalProperties": {"type": "string"}},
+        "action": {
+            "type": "object",
+            "required": ["type"],
+            "properties": {"type": {"enum": list(ACTIONS)}},
+        },
+        "probability": {"type": "number", "minimum": 0, "maximum": 1},
+        "times": {"type": "integer", "minimum": 1},
+        "after": {"type": "integer", "minimum": 0},
+    },
+}
 TEXT, NUMBER, FLAG, ANY = str, int, bool, object
+FAULT = Parsed(_fault_rule, FAULT_RULE_SCHEMA)
+DURATION = Parsed(
+    parse_duration,
+    {"type": ["number", "string"], "description": f"A time span: {DURATION_HINT}."},
+)
+INSTANT = Parsed(
+    parse_instant, {"type": "string", "format": "date-time", "description": INSTANT_HINT}
+)
+SITE = Choice(SITE_CODES)
+BATCH_STATUS = Choice(("received", "processing", "accepted", "partially_accepted", "rejected"))
+BUILDS = Choice(("270", "276", "278", "834", "837P", "837I"))
 COUNTS = {"exactly": NUMBER, "at_least": NUMBER, "at_most": NUMBER}
 JOURNAL_FILTER = Rule(
     {
@@ -43,9 +103,9 @@ RULES: dict[str, Rule] = {
         {
             "name": TEXT,
             "description": TEXT,
-            "site": TEXT,
+            "site": SITE,
             "seed": NUMBER,
-            "dataset": TEXT,
+            "dataset": Choice(tuple(DATASETS)),
             "given": "given",
             "run": "run",
             "expect": ["expectation"],
@@ -59,7 +119,7 @@ RULES: dict[str, Rule] = {
             "members": ["member"],
             "files": ["file"],
             "clock": "clock",
-            "faults": [ANY],
+            "faults": [FAULT],
         }
     ),
     "user": Rule(
@@ -97,19 +157,26 @@ RULES: dict[str, Rule] = {
             "transaction_type": TEXT,
             "content": TEXT,
             "generate": FLAG,
-            "available_at": TEXT,
+            "available_at": INSTANT,
         },
         frozenset({"provider_id", "transaction_type"}),
     ),
-    "clock": Rule({"set": TEXT, "advance": ANY, "freeze": FLAG}),
+    "clock": Rule({"set": INSTANT, "advance": DURATION, "freeze": FLAG}),
     "run": Rule(
-        {"client": TEXT, "user_id": TEXT, "password": TEXT, "timeout": NUMBER, "steps": ["step"]}
+        {
+            "client": TEXT,
+            "user_id": TEXT,
+            "password": TEXT,
+            "timeout": NUMBER,
+            "exit_status": NUMBER,
+            "steps": ["step"],
+        }
     ),
     "step": Rule(
         {
             "login": FLAG,
             "upload": TEXT,
-            "build": TEXT,
+            "build": BUILDS,
             "as": TEXT,
             "provider_id": TEXT,
             "files": NUMBER,
@@ -119,7 +186,7 @@ RULES: dict[str, Rule] = {
             "download_new": FLAG,
             "change_password": TEXT,
             "password": TEXT,
-            "advance_clock": ANY,
+            "advance_clock": DURATION,
             "repeat": NUMBER,
             "retry": NUMBER,
             "members": [TEXT],
@@ -127,7 +194,7 @@ RULES: dict[str, Rule] = {
             "usage_indicator": TEXT,
             "me": FLAG,
             "zip": FLAG,
-            "wait_for_status": TEXT,
+            "wait_for_status": BATCH_STATUS,
             "unlock": FLAG,
         }
     ),
@@ -148,7 +215,12 @@ RULES: dict[str, Rule] = {
     ),
     "journal_filter": JOURNAL_FILTER,
     "upload_check": Rule(
-        {"status": TEXT, "ta1_note": TEXT, "response_types": [TEXT], "has_tracking_number": FLAG}
+        {
+            "status": BATCH_STATUS,
+            "ta1_note": TEXT,
+            "response_types": [TEXT],
+            "has_tracking_number": FLAG,
+        }
     ),
     "file_check": Rule(
         {"transaction_type": TEXT, "text": TEXT}, frozenset({"transaction_type", "text"})
@@ -184,6 +256,18 @@ def _check(node: Node, kind: Any, path: Path, where: str) -> Any:
     if isinstance(kind, str):
         return _check_mapping(node, RULES[kind], path, where)
     value = yaml.safe_load(yaml.serialize(node))
+    if isinstance(kind, Choice):
+        if value not in kind.values:
+            raise ScenarioError(
+                f"{path}:{line}: {where}: expected one of {', '.join(kind.values)}, got {value!r}"
+            )
+        return value
+    if isinstance(kind, Parsed):
+        try:
+            kind.parse(value)
+        except ValueError as error:
+            raise ScenarioError(f"{path}:{line}: {where}: {error}") from None
+        return value
     if kind is not ANY and (
         not isinstance(value, kind) or (kind is int and isinstance(value, bool))
     ):
@@ -211,3 +295,35 @@ def _check_mapping(node: Node, rule: Rule, path: Path, where: str) -> dict[str, 
 
 def _kind_name(kind: Any) -> str:
     return {str: "text", int: "a whole number", bool: "true or false"}.get(kind, "a value")
+
+
+def json_schema() -> dict[str, Any]:
+    """The scenario format as a JSON Schema (draft 2020-12), built from the same rules."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "posc-sim scenario",
+        "$ref": "#/$defs/scenario",
+        "$defs": {name: _rule_schema(rule) for name, rule in RULES.items()},
+    }
+
+
+def _rule_schema(rule: Rule) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {key: _kind_schema(kind) for key, kind in rule.keys.items()},
+        "required": sorted(rule.required),
+        "additionalProperties": False,
+    }
+
+
+def _kind_schema(kind: Any) -> dict[str, Any]:
+    if isinstance(kind, list):
+        return {"type": "array", "items": _kind_schema(kind[0])}
+    if isinstance(kind, str):
+        return {"$ref": f"#/$defs/{kind}"}
+    if isinstance(kind, Choice):
+        return {"enum": list(kind.values)}
+    if isinstance(kind, Parsed):
+        return kind.schema
+    types = {str: "string", int: "integer", bool: "boolean"}
+    return {"type": types[kind]} if kind in types else {}

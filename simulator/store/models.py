@@ -374,3 +374,16 @@ class ServerState(Base):
     secret_key: Mapped[str] = mapped_column(String(128))
     orphan_blobs_removed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     orphan_temporary_removed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class MetricCounter(Base):
+    """A monotonic counter shared by every worker and host; ``labels`` is canonical text.
+
+    Never wiped by a reset: a Prometheus counter must not go backwards.
+    """
+
+    __tablename__ = "metric_counters"
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    labels: Mapped[str] = mapped_column(String(400), primary_key=True)
+    value: Mapped[float] = mapped_column(Float, default=0.0)

@@ -62,13 +62,18 @@ class ServerProcess:
         """What the server printed so far: its welcome, then its log."""
         return self.log.read_text(errors="replace")
 
-    def wait_ready(self, path: str, timeout: float = READY_TIMEOUT_SECONDS) -> None:
-        """Poll ``path`` until it answers 200; stop the server and raise if it never does."""
+    def wait_ready(
+        self,
+        path: str,
+        timeout: float = READY_TIMEOUT_SECONDS,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Poll ``path`` (sending ``headers``) until it answers 200; else stop and raise."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise ServerNotReadyError(f"the server exited early:\n{self.output()}")
-            if _answers_ok(self.url + path):
+            if _answers_ok(self.url + path, headers or {}):
                 return
             time.sleep(POLL_SECONDS)
         self.stop()
@@ -121,7 +126,8 @@ def start_server(
     settings = {**hashing, **(env or {})}
     launched = ServerProcess.launch(command, port, data_dir / "server.log", clean_env(settings))
     server = SimulatorServer(launched.url, launched.process, launched.log, data_dir)
-    server.wait_ready(READY_PATH, timeout)
+    token = settings.get(ENV_PREFIX + "ADMIN_TOKEN")
+    server.wait_ready(READY_PATH, timeout, {"Authorization": f"Bearer {token}"} if token else None)
     return server
 
 
@@ -151,9 +157,9 @@ def free_port() -> int:
         return port
 
 
-def _answers_ok(url: str) -> bool:
+def _answers_ok(url: str, headers: Mapping[str, str]) -> bool:
     try:
-        with DIRECT.open(url, timeout=2) as answer:
+        with DIRECT.open(urllib.request.Request(url, headers=dict(headers)), timeout=2) as answer:
             return bool(answer.status == 200)
     except urllib.error.HTTPError as refusal:  # 503 while migrating or seeding
         refusal.close()

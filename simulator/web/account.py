@@ -12,7 +12,7 @@ from simulator.web.auth import require_confirmation
 from simulator.web.context import runtime, site
 from simulator.web.forms import ChangePasswordForm, ProfileForm, SecurityInformationForm, text
 from simulator.web.pages import form_page
-from simulator.web.sessions import current_account, require_sign_in, sign_out
+from simulator.web.sessions import current_account, require_sign_in, sign_in, sign_out
 
 blueprint = Blueprint("account", __name__)
 blueprint.before_request(require_sign_in)
@@ -37,10 +37,12 @@ def change_password() -> ResponseReturnValue:
 
     def act() -> ResponseReturnValue:
         require_confirmation(text(form.new_password), text(form.confirm_password))
-        runtime().accounts.change_password(
+        changed = runtime().accounts.change_password(
             site().code, account.user_id, text(form.current_password), text(form.new_password)
         )
-        return sign_out("Your password was changed. Log in with your new password.")
+        sign_in(changed)  # the new password stamp: this session goes on, every other one ends
+        flash("Your password was changed.", "message")
+        return redirect(url_for("account.welcome"))
 
     return form_page("password_change.html", form, act, account=account)
 
@@ -73,6 +75,7 @@ def security() -> ResponseReturnValue:
     form = SecurityInformationForm(
         data={"question_1": questions.get(1), "question_2": questions.get(2)}
     )
+    form.offer_questions(on_file)
 
     def act() -> ResponseReturnValue:
         if form.new_password.data:

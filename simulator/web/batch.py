@@ -29,7 +29,11 @@ def _account() -> AccountView:
 
 def _upload_page(account: AccountView, **context: object) -> str:
     return render_template(
-        "upload.html", account=account, transaction_types=upload_types(), **context
+        "upload.html",
+        account=account,
+        transaction_types=upload_types(),
+        limits=runtime().settings.site(site().code),
+        **context,
     )
 
 

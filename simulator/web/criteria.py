@@ -17,14 +17,14 @@ def file_search(args: MultiDict[str, str]) -> FileSearch:
     from_text, to_text, max_text = text("from_date"), text("to_date"), text("max_files")
     if max_text is not None and not (max_text.isascii() and max_text.isdigit()):
         raise InvalidRequestError(
-            f"max_files: expected a whole number from 1 to {MAX_FILES_LIMIT}."
+            f"Max Files to List must be a whole number from 1 to {MAX_FILES_LIMIT}."
         )
     return FileSearch(
         provider_id=text("provider_id"),
         tracking_number=text("tracking_number"),
         transaction_type=text("transaction_type"),
-        from_date=parse_date(from_text, "from_date") if from_text else None,
-        to_date=parse_date(to_text, "to_date") if to_text else None,
+        from_date=parse_date(from_text, "From Date") if from_text else None,
+        to_date=parse_date(to_text, "To Date") if to_text else None,
         status=(text("status") or "all").lower(),
         max_files=int(max_text) if max_text else DEFAULT_MAX_FILES,
     ).checked()

@@ -8,6 +8,7 @@ as ``login``, since that is what failed.
 from __future__ import annotations
 
 import logging
+import time
 
 from flask import Response, g, request, session
 
@@ -19,6 +20,7 @@ LOG = logging.getLogger(__name__)
 OUTCOME_KEY = "journal_outcome"
 PROVIDER_KEY = "journal_provider_id"
 TRACKING_KEY = "journal_tracking_number"
+STARTED_KEY = "request_started"
 CREDENTIAL_REFUSALS = frozenset({"invalid_credentials", "account_locked"})
 
 OPERATIONS: dict[tuple[str, str], str] = {
@@ -56,6 +58,11 @@ def note_subject(provider_id: str | None = None, tracking_number: str | None = N
         setattr(g, TRACKING_KEY, tracking_number)
 
 
+def note_start() -> None:
+    """``before_request``: when the request reached the site, for its latency."""
+    setattr(g, STARTED_KEY, time.perf_counter())
+
+
 def record_request(response: Response) -> Response:
     """``after_request``: journal the request if its endpoint has an operation."""
     operation = OPERATIONS.get((request.endpoint or "", request.method))
@@ -64,8 +71,13 @@ def record_request(response: Response) -> Response:
     outcome = g.get(OUTCOME_KEY) or ("ok" if response.status_code < 400 else "error")
     if request.blueprint == "api" and outcome in CREDENTIAL_REFUSALS:
         operation = "login"
+    services = runtime()
+    started = g.get(STARTED_KEY)
+    if started is not None:
+        labels = {"site": site().code, "operation": operation}
+        services.meter.observe("posc_sim_request_seconds", labels, time.perf_counter() - started)
     try:
-        runtime().journal.record(
+        services.journal.record(
             JournalEvent(
                 site=site().code,
                 operation=operation,

@@ -10,13 +10,13 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response as BaseResponse
 
-from simulator.portal.dates import shown
+from simulator.portal.dates import long_date, shown
 from simulator.runtime import Runtime
 from simulator.sites import SiteProfile
 from simulator.web import account, api, auth, batch
 from simulator.web.context import attach
 from simulator.web.errors import portal_error_response, register_error_handlers
-from simulator.web.journaling import record_request
+from simulator.web.journaling import note_start, record_request
 from simulator.web.uploads import MULTIPART_OVERHEAD, UploadRequest, discard_pending, too_large
 
 SITE_HEADER = "X-POSC-Site"
@@ -52,9 +52,11 @@ def create_site_app(runtime: Runtime, profile: SiteProfile, secret_key: str) -> 
         lambda _error: portal_error_response(too_large(rules.max_upload_bytes)),
     )
     app.add_url_rule("/", "index", _index)
-    app.context_processor(lambda: {"site": profile})
+    app.context_processor(lambda: {"site": profile, "today": runtime.clock.now()})
     app.add_template_filter(shown, "us_date")
+    app.add_template_filter(long_date, "long_date")
 
+    app.before_request(note_start)
     app.after_request(record_request)
 
     @app.after_request

@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from junitparser import Failure, JUnitXml
 
 from simulator.scenarios.runner import BUILTIN_SCENARIOS
 from tests.e2e.conftest import LiveServer
@@ -38,10 +38,11 @@ def test_the_built_in_suite_runs_green_with_a_junit_report(
         "scenario", "run", str(SUITE), "--url", server.url, "--junit-xml", str(report)
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "failed" in result.stdout.splitlines()[-1]
-    suite = ElementTree.parse(report).getroot()
-    assert int(suite.get("tests", "0")) >= 8
-    assert suite.get("failures") == "0"
+    assert result.stdout.splitlines()[-1].endswith(" passed, 0 failed, 0 errors")
+    xml = JUnitXml.fromfile(str(report))
+    assert xml.tests >= 8
+    assert (xml.failures, xml.errors) == (0, 0)
+    assert all(suite.time > 0 and suite.timestamp for suite in xml)
 
 
 def test_a_failing_expectation_fails_the_run(
@@ -56,14 +57,41 @@ def test_a_failing_expectation_fails_the_run(
         "expect:\n  - name: a lockout that never happened\n"
         "    journal: {operation: login, outcome: account_locked}\n"
     )
+    taken = tmp_path / "taken.yaml"
+    taken.write_text(
+        "name: a user that exists\ngiven:\n  users:\n"
+        "    - {user_id: DEMOMASTER, password: Partner#2026}\n"
+        "expect:\n  - {name: never judged, last_status: 200}\n"
+    )
     report = tmp_path / "report.xml"
     result = posc_sim(
-        "scenario", "run", str(scenario), "--url", server.url, "--junit-xml", str(report)
+        "scenario",
+        "run",
+        str(scenario),
+        str(taken),
+        "--url",
+        server.url,
+        "--junit-xml",
+        str(report),
     )
+    print(result.stdout, report.read_text(), sep="\n")  # what a CI log shows, with -s
     assert result.returncode == 1
-    assert "FAIL expects the impossible" in result.stdout
-    failure = ElementTree.parse(report).getroot().find("testcase/failure")
-    assert failure is not None
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"FAIL expects the impossible ({scenario}, ")
+    assert lines[1] == (
+        "  FAIL a lockout that never happened: expected at least 1 journal entries matching "
+        "{operation: login, outcome: account_locked}, got 0"
+    )
+    assert lines[2] == "       last journal entries:"
+    assert " profile user_id=SOMEONE status=200 outcome=ok" in lines[3]
+    assert lines[-1] == "scenarios: 0 passed, 1 failed, 1 errors"
+    failing, erring = JUnitXml.fromfile(str(report))
+    [case] = failing
+    [failure] = case.result
+    assert isinstance(failure, Failure)
+    assert failure.message == lines[1].split(": ", 1)[1]
+    [error_case] = erring
+    assert error_case.result[0].message.startswith("given: POST /_sim/v1/users answered 409")
 
 
 def test_a_client_command_is_judged_by_what_it_did(

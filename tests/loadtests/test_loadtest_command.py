@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -83,3 +84,31 @@ def test_a_short_profile_runs_against_its_own_server(
     assert result.exit_code == 0, result.output
     assert "Locust exit code 0" in result.output
     assert "Aggregated" in result.output
+
+
+def test_without_locust_it_says_so_and_stops(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "locust", None)
+    result = CliRunner().invoke(loadtest, ["smoke"])
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: Locust is not installed in this environment; install it (pip install locust) "
+        "and run again\n"
+    )
+
+
+def test_a_run_that_writes_no_statistics_never_shows_the_previous_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no locustfile above the profile: paths start here
+    conf = tmp_path / "broken.conf"
+    conf.write_text("locustfile = no-such-locustfile.py\nrun-time = 2s\ncsv = old/run\n")
+    (tmp_path / "old").mkdir()
+    stale = tmp_path / "old" / "run_stats.csv"
+    stale.write_text(
+        "Type,Name,Request Count,Failure Count,Median Response Time,95%\n,STALE,9,0,1,1\n"
+    )
+    result = CliRunner().invoke(loadtest, [str(conf)])
+    assert result.exit_code == 1
+    assert "STALE" not in result.output
+    assert "Locust wrote no statistics" in result.output
+    assert not stale.exists()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import closing
+from pathlib import Path
 
 import pytest
 import requests
 
-from simulator.testing.server import SimulatorServer
+from simulator.testing.server import SimulatorServer, start_server
 from simulator.testing.simulator import FAST_HASH
 
 pytestmark = pytest.mark.server
@@ -39,3 +40,14 @@ def test_the_server_hashes_with_the_cheap_method_and_stops_by_its_pid(
     assert posc_sim_server.process.returncode is not None
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{posc_sim_server.url}/", timeout=5)
+
+
+def test_a_server_with_an_admin_token_is_waited_for_with_it(tmp_path: Path) -> None:
+    server = start_server(tmp_path / "data", env={"POSC_SIM_ADMIN_TOKEN": "s3cret"})
+    try:
+        assert requests.get(f"{server.control_url}/ready", timeout=10).status_code == 401
+        bearer = {"Authorization": "Bearer s3cret"}
+        ready = requests.get(f"{server.control_url}/ready", headers=bearer, timeout=10)
+        assert ready.status_code == 200
+    finally:
+        server.stop()

@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import click
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
@@ -85,3 +86,26 @@ def test_reset_of_both_sites_returns_the_clock_to_real_time(
         assert reading.now.year < 2031
     finally:
         runtime.close()
+
+
+def all_help_texts() -> dict[str, str]:
+    """Every command's ``-h`` output, by command path."""
+    texts: dict[str, str] = {}
+
+    def visit(command: click.Command, path: list[str]) -> None:
+        texts[" ".join(path) or "posc-sim"] = CliRunner().invoke(cli, [*path, "-h"]).output
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                visit(sub, [*path, name])
+
+    visit(cli, [])
+    return texts
+
+
+def test_every_command_answers_dash_h_and_points_at_nothing_the_package_lacks() -> None:
+    texts = all_help_texts()
+    assert {"fault add", "scenario schema", "x12 retarget", "serve"} <= set(texts)
+    for command, text in texts.items():
+        assert text.startswith("Usage: "), command
+        for unshipped in ("CONTRACT", "README", "docs/", " scenarios/", "§"):
+            assert unshipped not in text, (command, unshipped)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.settings import SettingsError, load_settings
+from simulator.settings import SettingsError, load_settings, unknown_environment_names
 
 
 def write_config(tmp_path: Path, text: str) -> Path:
@@ -132,3 +132,32 @@ def test_the_request_timeout_is_a_positive_number_of_seconds() -> None:
     )
     with pytest.raises(SettingsError, match="request_timeout_seconds"):
         load_settings(environ={"POSC_SIM_REQUEST_TIMEOUT_SECONDS": "0"})
+
+
+def test_unknown_posc_sim_names_are_warned_about_and_tool_variables_are_not() -> None:
+    environ = {
+        "POSC_SIM_PORTT": "9000",
+        "POSC_SIM_TEST_LOCKOUT_ATTEMPT": "3",
+        "POSC_SIM_URL": "http://127.0.0.1:8080",
+        "POSC_SIM_LOAD_SITE": "prod",
+        "POSC_SIM_PROD_VALIDATION": "full",
+        "HOME": "/root",
+    }
+    assert unknown_environment_names(environ) == [
+        "POSC_SIM_PORTT is not a posc-sim setting and is ignored (did you mean POSC_SIM_PORT?)",
+        "POSC_SIM_TEST_LOCKOUT_ATTEMPT is not a posc-sim setting and is ignored "
+        "(did you mean POSC_SIM_TEST_LOCKOUT_ATTEMPTS?)",
+    ]
+
+
+def test_a_database_url_is_checked_for_its_dialect_and_driver_without_echoing_it() -> None:
+    for url, problem in (
+        ("notaurl://x", "no SQLAlchemy dialect is installed for 'notaurl'"),
+        ("no url at all", "expected a SQLAlchemy URL"),
+        ("postgresql://u:pw@h/db", "the driver for postgresql is not installed"),
+    ):
+        with pytest.raises(SettingsError) as caught:
+            load_settings(environ={"POSC_SIM_DATABASE_URL": url})
+        assert str(caught.value).startswith(f"database_url: {problem}")
+        assert url not in str(caught.value)
+    assert load_settings(environ={"POSC_SIM_DATABASE_URL": "sqlite://"}).database_url == "sqlite://"

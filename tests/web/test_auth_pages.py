@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from simulator.runtime import Runtime
 from tests.web.helpers import (
     PASSWORD,
+    QUESTIONS,
     create_user,
     csrf_token,
     error_text,
@@ -66,8 +68,10 @@ def test_the_session_is_renewed_at_login(client: FlaskClient) -> None:
     assert before.value != after.value
 
 
-def test_first_login_forces_a_password_change(client: FlaskClient) -> None:
+def test_first_login_forces_a_password_change(client: FlaskClient, app: Flask) -> None:
     create_user(client, "test", "NEWBIE1", must_change_password=True)
+    elsewhere = app.test_client()
+    login(elsewhere, "test", "NEWBIE1")
     response = login(client, "test", "NEWBIE1")
     assert response.headers["Location"].endswith("/test/password/change")
     assert client.get("/test/welcome").headers["Location"].endswith("/test/password/change")
@@ -81,9 +85,13 @@ def test_first_login_forces_a_password_change(client: FlaskClient) -> None:
             "confirm_password": "Chosen#2027",
         },
     )
-    assert changed.headers["Location"].endswith("/test/login")  # the session ended
+    assert changed.headers["Location"].endswith("/test/welcome")  # on, signed in
+    welcome = client.get("/test/welcome")
+    assert welcome.status_code == 200
+    assert "Your password was changed." in welcome.get_data(as_text=True)
+    assert elsewhere.get("/test/welcome").headers["Location"].endswith("/test/login")
+    client.get("/test/logout")
     assert login(client, "test", "NEWBIE1", "Chosen#2027").headers["Location"].endswith("/welcome")
-    assert client.get("/test/welcome").status_code == 200
 
 
 def test_password_rules_are_named_on_the_page(client: FlaskClient) -> None:
@@ -219,20 +227,32 @@ def test_profile_shows_read_only_identity_and_validates_changes(client: FlaskCli
 def test_security_information_changes_the_questions(client: FlaskClient) -> None:
     create_user(client, "test", "ALICE01")
     login(client, "test", "ALICE01")
-    response = submit(
-        client,
-        "/test/profile/security",
-        {
-            "current_password": PASSWORD,
-            "new_password": "",
-            "confirm_password": "",
-            "question_1": "Favourite colour?",
-            "answer_1": "Teal",
-            "question_2": "First car?",
-            "answer_2": "Volvo",
-        },
-    )
+    fields = {
+        "current_password": PASSWORD,
+        "new_password": "",
+        "confirm_password": "",
+        "question_1": "What was the name of your first pet?",
+        "answer_1": "Teal",
+        "question_2": "What was the make of your first car?",
+        "answer_2": "Volvo",
+    }
+    unlisted = submit(client, "/test/profile/security", {**fields, "question_1": "Colour?"})
+    assert unlisted.status_code == 400
+    assert "Security question 1" in error_text(unlisted)
+    response = submit(client, "/test/profile/security", fields)
     assert response.status_code == 302
     logout(client, "test")
     submit(client, "/test/password/forgot", {"user_id": "ALICE01"})
-    assert "Favourite colour?" in client.get("/test/password/forgot/answers").get_data(as_text=True)
+    answers = client.get("/test/password/forgot/answers").get_data(as_text=True)
+    assert '<label for="answer_1" id="question_1">What was the name of your first pet?</label>' in (
+        answers
+    )
+
+
+def test_the_security_page_offers_a_list_and_the_questions_on_file(client: FlaskClient) -> None:
+    questions = [{"question": "Favourite colour?", "answer": "Teal"}, QUESTIONS[1]]
+    create_user(client, "test", "ALICE01", security_questions=questions)
+    login(client, "test", "ALICE01")
+    page = client.get("/test/profile/security").get_data(as_text=True)
+    assert '<option selected value="Favourite colour?">' in page
+    assert '<option value="What is your mother&#39;s maiden name?">' in page

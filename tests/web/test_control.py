@@ -40,6 +40,10 @@ def test_admin_token_guards_every_control_call(make_settings: Callable[..., Sett
         refused = client.get("/_sim/v1/health")
         assert refused.status_code == 401
         assert refused.get_json()["error"]["code"] == "invalid_credentials"
+        assert refused.headers["WWW-Authenticate"].startswith("Bearer ")  # no browser prompt
+        dashboard = client.get("/_sim/")  # the page holds no data; its calls carry the token
+        assert dashboard.status_code == 200
+        assert "Admin token" in dashboard.get_data(as_text=True)
         wrong = client.get("/_sim/v1/health", headers={"Authorization": "Bearer nope"})
         assert wrong.status_code == 401
         allowed = client.get("/_sim/v1/health", headers={"Authorization": "Bearer s3cret-token"})

@@ -38,6 +38,23 @@ def test_clock_set_advance_freeze(client: FlaskClient) -> None:
 
 
 @pytest.mark.parametrize(
+    ("advance", "lands_on"),
+    [
+        ("P1M", "2027-02-28T12:00:00+00:00"),
+        ("P1Y", "2028-01-31T12:00:00+00:00"),
+        ("3600", "2027-01-31T13:00:00+00:00"),
+        ("PT1.5S", "2027-01-31T12:00:01.500000+00:00"),
+    ],
+)
+def test_the_clock_advances_by_calendar_months_years_and_seconds_as_text(
+    client: FlaskClient, advance: str, lands_on: str
+) -> None:
+    client.post("/_sim/v1/clock", json={"set": "2027-01-31T12:00:00Z", "freeze": True})
+    moved = client.post("/_sim/v1/clock", json={"advance": advance}).get_json()
+    assert datetime.fromisoformat(moved["now"]) == datetime.fromisoformat(lands_on)
+
+
+@pytest.mark.parametrize(
     "body",
     [
         {"set": "yesterday"},
@@ -119,7 +136,12 @@ def test_journal_cap_and_switch(make_settings: Callable[..., Settings]) -> None:
             runtime.close()
 
 
-def test_metrics_in_prometheus_text(client: FlaskClient) -> None:
+def metric_lines(client: FlaskClient, prefix: str) -> list[str]:
+    text = client.get("/_sim/v1/metrics").get_data(as_text=True)
+    return [line for line in text.splitlines() if line.startswith(prefix)]
+
+
+def test_metrics_in_prometheus_text(client: FlaskClient, runtime: Runtime) -> None:
     create_user(client, "test", "ALICE01")
     client.get("/test/api/v1/me", headers=basic("ALICE01"))
     upload(client, "test", "ALICE01", [(b"ISA*x~", "x.txt")])
@@ -128,12 +150,41 @@ def test_metrics_in_prometheus_text(client: FlaskClient) -> None:
     )
     client.get("/test/api/v1/me", headers=basic("ALICE01"))
     text = client.get("/_sim/v1/metrics").get_data(as_text=True)
-    assert 'posc_sim_requests_total{operation="profile",site="test",status="200"} 1.0' in text
-    assert 'posc_sim_uploads_total{site="test"} 1.0' in text
-    assert 'posc_sim_upload_bytes_total{site="test"} 6.0' in text
-    assert 'posc_sim_faults_fired_total{type="lockout"} 1.0' in text
+    assert (
+        'posc_sim_requests_total{operation="profile",outcome="ok",site="test",status="200"} 1.0'
+    ) in text
+    assert 'posc_sim_batches{site="test"} 1.0' in text
+    assert 'posc_sim_batch_bytes{site="test"} 6.0' in text
+    assert 'posc_sim_fault_rules_fired{type="lockout"} 1.0' in text
     assert 'posc_sim_jobs{state="queued"} 1.0' in text
-    assert "posc_sim_journal_entries" in text
+    assert 'posc_sim_queue_depth{site="test"} 1.0' in text
+    assert 'posc_sim_request_seconds_count{operation="upload",site="test"} 1.0' in text
+    assert 'posc_sim_request_seconds_bucket{le="+Inf",operation="login",site="test"} 1.0' in text
+    runtime.processor.run_pending()
+    after = client.get("/_sim/v1/metrics").get_data(as_text=True)
+    assert 'posc_sim_processing_seconds_count{result="done",site="test"} 1.0' in after
+    assert 'operation="process",outcome="rejected",site="test",status=""} 1.0' in after
+    assert "posc_sim_queue_depth{" not in after
+
+
+def test_counters_do_not_depend_on_the_journal(
+    make_settings: Callable[..., Settings], tmp_path: object
+) -> None:
+    runtime = Runtime.open(make_settings(journal_enabled=False))
+    try:
+        runtime.prepare_storage()
+        seed_unseeded_sites(runtime, "demo", 1)
+        client = create_app(runtime.settings, runtime).test_client()
+        create_user(client, "test", "ALICE01")
+        for _ in range(3):
+            upload(client, "test", "ALICE01", [(b"ISA*x~", "x.txt")])
+        uploads = 'posc_sim_requests_total{operation="upload",outcome="ok",site="test",'
+        assert metric_lines(client, uploads) == [uploads + 'status="201"} 3.0']
+        client.delete("/_sim/v1/journal")
+        client.post("/_sim/v1/reset", json={"site": "test"})
+        assert metric_lines(client, uploads) == [uploads + 'status="201"} 3.0']
+    finally:
+        runtime.close()
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from simulator.runtime import Runtime
-from tests.web.helpers import basic, create_user, login, place_file, upload
+from tests.web.helpers import basic, create_user, error_text, login, place_file, upload
 
 NAME = re.compile(r"^110048577A\.(835|820|MISC)\.WEB\.\d{10}\.\d{3}$")
 
@@ -211,6 +211,27 @@ def test_download_page_lists_rows_with_links_and_us_dates(
     assert "not authorized" in refused.get_data(as_text=True)
     bad_date = client.get("/prod/batch/download?from_date=31/31/2026")
     assert bad_date.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("from_date=31/31/2026", "From Date: &#39;31/31/2026&#39; is not a date like 01/31/2026"),
+        ("max_files=lots", "Max Files to List must be a whole number from 1 to"),
+        ("max_files=0", "Max Files to List must be a whole number from 1 to"),
+        ("from_date=02/01/2026&to_date=01/01/2026", "The To Date is before the From Date."),
+        ("status=old", "File Status must be one of all, new, downloaded."),
+    ],
+)
+def test_download_page_refusals_name_the_fields_as_the_page_does(
+    client: FlaskClient, alice: str, query: str, message: str
+) -> None:
+    login(client, "prod", alice)
+    refused = client.get(f"/prod/batch/download?{query}")
+    assert refused.status_code == 400
+    assert message in error_text(refused)
+    for field_name in ("from_date", "to_date", "max_files", "status:"):
+        assert field_name not in error_text(refused)
 
 
 def test_searches_and_downloads_are_journaled(client: FlaskClient, alice: str) -> None:

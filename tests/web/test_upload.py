@@ -364,6 +364,26 @@ def test_page_upload_explains_refusals(client: FlaskClient, alice: str) -> None:
     assert 'id="tracking-number"' not in response.get_data(as_text=True)
 
 
+def test_page_upload_without_a_type_asks_for_one_in_a_persons_words(
+    client: FlaskClient, alice: str
+) -> None:
+    login(client, "test", alice)
+    form = client.get("/test/batch/upload").get_data(as_text=True)
+    response = client.post(
+        "/test/batch/upload",
+        data={
+            "csrf_token": csrf_token(form),
+            "provider_id": "110048577A",
+            "transaction_type": "",
+            "files": [(io.BytesIO(CLAIM), "c.txt")],
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert error_text(response) == "Select the type of transaction you are uploading."
+    assert "api/v1" not in response.get_data(as_text=True)
+
+
 def test_page_upload_needs_the_csrf_token(
     client: FlaskClient, runtime: Runtime, alice: str
 ) -> None:
