@@ -23,7 +23,7 @@ import pyx12.x12n_document
 from posc_sim_fixtures.x12_builders import Submitter, build_of_size
 from simulator.x12.acks import ack_999, submitter
 from simulator.x12.validate import Expectation, validate_structure
-from simulator.x12.writer import MASSHEALTH, ControlNumbers, Envelope
+from simulator.x12.writer import MASSHEALTH, ControlNumbers, Envelope, Party
 
 MEGABYTE = 1024 * 1024
 EXPECTATION = Expectation("837", "005010X222A1", "T", "DMA7384")
@@ -35,7 +35,7 @@ def ours(data: bytes) -> float:
     interchange = report.interchanges[0]
     envelope = Envelope(
         MASSHEALTH,
-        submitter(interchange, interchange.groups[0]),
+        submitter(interchange, Party("ZZ", "SUB0001", "SUB0001"), interchange.groups[0]),
         "T",
         "",
         "",
@@ -43,7 +43,7 @@ def ours(data: bytes) -> float:
         ControlNumbers(1, 1),
     )
     numbers = count(1)
-    ack_999(interchange, envelope, lambda: next(numbers))
+    ack_999(interchange, envelope, lambda: next(numbers), "837")
     elapsed = time.perf_counter() - started
     if report.status != "accepted":
         raise SystemExit(f"the built file was not accepted: {report.status}")

@@ -37,6 +37,7 @@ from simulator.scenarios.schema import ScenarioError, json_schema, load_scenario
 from simulator.server import is_loopback, run_server
 from simulator.settings import Settings, SettingsError, load_settings, unknown_environment_names
 from simulator.sites import SITE_CODES, SITES
+from simulator.store.sweep import sweep_orphans
 from simulator.testing.server import ServerNotReadyError, start_server
 from simulator.x12.reader import NotX12Error
 from simulator.x12.retarget import Target, retarget
@@ -128,6 +129,7 @@ def serve(config_file: Path | None, **flags: Any) -> None:
     configured = _configured_faults(settings)
     _check_port_free(settings.host, settings.port)
     with _storage(settings) as runtime:
+        sweep_orphans(runtime.database, settings.blob_dir, settings.orphan_grace_seconds)
         seed_unseeded_sites(runtime, settings.dataset, settings.seed)
         _load_configured_faults(configured, runtime)
         _print_welcome(settings, runtime)

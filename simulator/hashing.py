@@ -5,6 +5,9 @@ The hashes are Werkzeug's (``method$salt$hash``), so the stored form is a well-k
 
 from __future__ import annotations
 
+import secrets
+from functools import cached_property
+
 from werkzeug.security import check_password_hash, generate_password_hash
 
 DEFAULT_HASH_METHOD = "scrypt"
@@ -25,3 +28,15 @@ class SecretHasher:
 
     def verify(self, secret_hash: str, secret: str) -> bool:
         return check_password_hash(secret_hash, secret)
+
+    def verify_decoy(self, secret: str) -> None:
+        """Pay what checking a real account's password costs, for an account that is not there.
+
+        Answering an unknown submitter ID faster than a wrong password would tell a caller
+        which IDs exist.
+        """
+        check_password_hash(self._decoy_hash, secret)
+
+    @cached_property
+    def _decoy_hash(self) -> str:
+        return self.hash(secrets.token_urlsafe(16))

@@ -23,6 +23,7 @@ from simulator.portal.files import FileService
 from simulator.portal.journal import Journal
 from simulator.portal.processing import Processor
 from simulator.portal.realtime import RealtimeService
+from simulator.portal.sessions import SessionService
 from simulator.settings import Settings, SettingsError
 from simulator.store.blobs import BlobStore
 from simulator.store.claims import ClaimBook
@@ -33,6 +34,7 @@ from simulator.store.marker import ChangeMarker
 from simulator.store.members import Roster
 from simulator.store.migrate import upgrade
 from simulator.store.models import ServerState
+from simulator.store.sessions import SessionRows
 
 # Held while a host makes the server state or seeds a site, so hosts starting together on one
 # database do it once.
@@ -55,6 +57,7 @@ class Runtime:
     realtime: RealtimeService
     faults: FaultService
     certification: CertificationService
+    sessions: SessionService
 
     @classmethod
     def open(cls, settings: Settings) -> Runtime:
@@ -98,6 +101,7 @@ class Runtime:
             ),
             faults=faults,
             certification=certification,
+            sessions=SessionService(SessionRows(database), clock, settings.site),
         )
 
     def prepare_storage(self) -> None:

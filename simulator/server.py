@@ -13,6 +13,8 @@ from simulator.app import create_app
 from simulator.portal.processing import BackgroundWorker
 from simulator.runtime import Runtime
 from simulator.settings import Settings
+from simulator.store.sweep import Sweeper
+from simulator.workers import deadline_thread_worker
 
 
 def is_loopback(host: str) -> bool:
@@ -36,6 +38,12 @@ def process_app(settings: Settings) -> Flask:
     runtime = Runtime.open(settings)
     app = create_app(settings, runtime)
     BackgroundWorker(runtime.processor, name=f"pid{os.getpid()}").start()
+    Sweeper(
+        runtime.database,
+        settings.blob_dir,
+        settings.orphan_grace_seconds,
+        settings.sweep_interval_seconds,
+    ).start()
     return app
 
 
@@ -47,6 +55,23 @@ def run_server(settings: Settings) -> None:
         _run_waitress(settings)
 
 
+def gunicorn_options(settings: Settings) -> dict[str, Any]:
+    """gunicorn's configuration for these settings."""
+    return {
+        "bind": bind_address(settings.host, settings.port),
+        "workers": settings.workers,
+        "threads": settings.threads,
+        "worker_connections": settings.threads,  # a busy worker leaves new clients to the others
+        "worker_class": deadline_thread_worker(settings.request_timeout_seconds),
+        "timeout": 120,
+        "graceful_timeout": 10,
+        "errorlog": "-",
+        "loglevel": settings.log_level,
+        "accesslog": "-" if settings.access_log else None,
+        "proc_name": "posc-sim",
+    }
+
+
 def _run_gunicorn(settings: Settings) -> None:
     from gunicorn.app.base import BaseApplication
 
@@ -54,19 +79,7 @@ def _run_gunicorn(settings: Settings) -> None:
         """Workers each build their own app after the fork, so no connection crosses it."""
 
         def load_config(self) -> None:
-            options: dict[str, Any] = {
-                "bind": bind_address(settings.host, settings.port),
-                "workers": settings.workers,
-                "threads": settings.threads,
-                "worker_class": "gthread",
-                "timeout": 120,
-                "graceful_timeout": 10,
-                "errorlog": "-",
-                "loglevel": settings.log_level,
-                "accesslog": "-" if settings.access_log else None,
-                "proc_name": "posc-sim",
-            }
-            for key, value in options.items():
+            for key, value in gunicorn_options(settings).items():
                 self.cfg.set(key, value)
 
         def load(self) -> Any:
@@ -83,4 +96,5 @@ def _run_waitress(settings: Settings) -> None:
         host=settings.host,
         port=settings.port,
         threads=settings.workers * settings.threads,
+        channel_timeout=settings.request_timeout_seconds,
     )

@@ -69,6 +69,13 @@ def _seconds(raw: Any) -> float:
     return value
 
 
+def _positive_seconds(raw: Any) -> float:
+    value = _seconds(raw)
+    if value == 0:
+        raise ValueError("expected a number of seconds above 0")
+    return value
+
+
 def _choice(*allowed: str) -> Parser:
     def parse(raw: Any) -> str:
         value = str(raw).strip().lower()
@@ -95,7 +102,7 @@ def _text(raw: Any) -> str:
         raise ValueError("expected text")
     value = str(raw).strip()
     if not value:
-        raise ValueError("expected a value, got nothing")
+        raise ValueError("expected a value")
     return value
 
 
@@ -155,6 +162,7 @@ class SiteSettings:
     response_delay_seconds: float = 0.0
     max_upload_files: int = 5
     max_upload_bytes: int = 16 * 1024 * 1024
+    max_expanded_bytes: int = 64 * 1024 * 1024
     lockout_attempts: int = 5
     password_max_age_days: int = 90
     archive_after_months: int = 6
@@ -167,6 +175,7 @@ SITE_PARSERS: dict[str, Parser] = {
     "response_delay_seconds": _seconds,
     "max_upload_files": _whole_number(1, 1000),
     "max_upload_bytes": _whole_number(1, 2**40),
+    "max_expanded_bytes": _whole_number(1, 2**40),
     "lockout_attempts": _whole_number(1, 1000),
     "password_max_age_days": _whole_number(1, 36500),
     "archive_after_months": _whole_number(1, 1200),
@@ -187,7 +196,10 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
     workers: int = field(default_factory=_default_workers)
-    threads: int = 4
+    threads: int = 64
+    request_timeout_seconds: float = 30.0
+    orphan_grace_seconds: float = 600.0
+    sweep_interval_seconds: float = 300.0
     data_dir: Path = Path(".posc-sim")
     database_url: str | None = None
     admin_token: str | None = None
@@ -227,6 +239,9 @@ SERVER_PARSERS: dict[str, Parser] = {
     "port": _whole_number(0, 65535),
     "workers": _whole_number(1, 256),
     "threads": _whole_number(1, 256),
+    "request_timeout_seconds": _positive_seconds,
+    "orphan_grace_seconds": _seconds,
+    "sweep_interval_seconds": _positive_seconds,
     "data_dir": _path,
     "database_url": _database_url,
     "admin_token": _optional_text,

@@ -55,8 +55,8 @@ def _require_admin_token() -> Response | None:
     token = runtime().settings.admin_token
     if token is None or request.blueprint == dashboard.blueprint.name:
         return None  # the dashboard's pages hold no data; their calls carry the token
-    offered = request.headers.get("Authorization", "")
-    if hmac.compare_digest(offered.encode(), f"Bearer {token}".encode()):
+    scheme, _, offered = request.headers.get("Authorization", "").strip().partition(" ")
+    if scheme.lower() == "bearer" and hmac.compare_digest(offered.strip().encode(), token.encode()):
         return None
     refusal = answer(
         RefusalAnswer(

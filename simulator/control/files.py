@@ -8,12 +8,18 @@ from flask import Blueprint, Response, jsonify
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from posc_sim_fixtures.outbound import generated_content, generated_remittance
+from posc_sim_fixtures.outbound import (
+    GENERATED_X12,
+    generated_content,
+    generated_remittance,
+    generated_x12,
+)
 from simulator.control.parsing import field, json_object, site_code
 from simulator.portal.accounts import find_provider
 from simulator.portal.errors import InvalidRequestError, NotFoundError
 from simulator.portal.files import files_of_batch, one_set_numbers, place_file
 from simulator.portal.transactions import download_type
+from simulator.sites import SITES
 from simulator.store.files import FileOwner
 from simulator.store.models import Batch, Provider, SiteState
 from simulator.web.context import runtime
@@ -65,10 +71,13 @@ def _generated(session: Session, site: str, code: str, provider: Provider, now: 
     seed = state.seed if state else 0
     if code == "835":
         return generated_remittance(provider, now, seed, *one_set_numbers(session, site))
+    if code in GENERATED_X12:
+        return generated_x12(code, provider.provider_id, SITES[site].usage_indicator, now, seed)
     if download_type(code).is_x12:
         raise InvalidRequestError(
-            f"transaction_type: generated content is made for 835 and non-X12 types; send the "
-            f"content of this {code} instead."
+            f"transaction_type: generated content is made for "
+            f"{', '.join(('835', *GENERATED_X12))} and the non-X12 types; send the content of "
+            f"this {code} instead."
         )
     return generated_content(code, provider.provider_id, now, seed)
 

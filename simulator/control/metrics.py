@@ -22,9 +22,17 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from simulator.clock import SERVER_STATE_ID
 from simulator.meter import INFINITY
 from simulator.runtime import Runtime
-from simulator.store.models import Batch, FaultRule, Job, JournalEntry, ResponseFile
+from simulator.store.models import (
+    Batch,
+    FaultRule,
+    Job,
+    JournalEntry,
+    ResponseFile,
+    ServerState,
+)
 from simulator.web.context import runtime
 
 blueprint = Blueprint("metrics", __name__, url_prefix="/v1")
@@ -105,6 +113,16 @@ class DatabaseCollector(Collector):
             ):
                 files.add_metric([site], count)
             yield files
+            swept = CounterMetricFamily(
+                "posc_sim_orphans_removed",
+                "Files the orphan sweeps removed: blobs no row names, old temporary files",
+                labels=["kind"],
+            )
+            server = session.get(ServerState, SERVER_STATE_ID)
+            if server is not None:
+                swept.add_metric(["blob"], server.orphan_blobs_removed)
+                swept.add_metric(["temporary"], server.orphan_temporary_removed)
+            yield swept
             size = session.scalar(select(func.count()).select_from(JournalEntry)) or 0
             yield GaugeMetricFamily("posc_sim_journal_entries", "Journal size", value=size)
 

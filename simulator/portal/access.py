@@ -75,6 +75,7 @@ class AccountView:
     password_stamp: str
     providers: tuple[ProviderView, ...]
     pk: int  # the user's row, for the upload it makes
+    locked: bool = False
 
     @property
     def needs_new_password(self) -> bool:
@@ -178,6 +179,7 @@ class AccountService:
         with self._database.connected() as connection:
             facts = user_facts(connection, site, user_id)
             if facts is None:
+                self._hasher.verify_decoy(password)
                 raise InvalidCredentialsError("The submitter ID or password is not correct.")
             if facts.locked:
                 raise AccountLockedError(_LOCKED_MESSAGE)
@@ -407,6 +409,7 @@ class AccountService:
             password_stamp=hashlib.sha256(user.password_hash.encode()).hexdigest()[:16],
             providers=tuple(ProviderView(*row) for row in acting_providers(reader, user)),
             pk=user.id,
+            locked=user.locked,
         )
 
 

@@ -27,7 +27,7 @@ from simulator.portal.errors import (
 )
 from simulator.portal.files import FileView, files_of_batch
 from simulator.portal.transactions import upload_type
-from simulator.portal.zips import extract_members, looks_like_zip
+from simulator.portal.zips import ExpansionBudget, extract_members, looks_like_zip
 from simulator.settings import SiteSettings
 from simulator.store.batches import (
     NewBatch,
@@ -157,19 +157,17 @@ class BatchService:
         self, site: str, files: Sequence[IncomingFile], rules: SiteSettings
     ) -> list[tuple[str, StoredBlob]]:
         stored: list[tuple[str, StoredBlob]] = []
+        budget = ExpansionBudget(rules.max_expanded_bytes)
         try:
             for incoming in files:
                 head = incoming.blob.rewound().read(4)
                 if looks_like_zip(incoming.name, head):
                     members = extract_members(
-                        incoming.blob.rewound(),
-                        incoming.name,
-                        self._blobs,
-                        site,
-                        rules.max_upload_bytes,
+                        incoming.blob.rewound(), incoming.name, self._blobs, site, budget
                     )
                     stored += [(member.name, member.blob) for member in members]
                 else:
+                    budget.spend(incoming.blob.size)
                     stored.append((incoming.name, incoming.blob.commit()))
         except BaseException:
             for _, blob in stored:
@@ -274,8 +272,10 @@ def _check_limits(files: Sequence[IncomingFile], rules: SiteSettings) -> None:
 
 
 def check_file_name(name: str) -> None:
-    if not name or len(name) > MAX_FILE_NAME:
-        raise InvalidRequestError(f"Each file needs a name of 1 to {MAX_FILE_NAME} characters.")
+    if not name.strip() or len(name) > MAX_FILE_NAME:
+        raise InvalidRequestError(
+            f"Each file needs a name of 1 to {MAX_FILE_NAME} characters, not only spaces."
+        )
     if UNSAFE_FILE_NAME.search(name) or name in {".", ".."}:
         raise InvalidRequestError(
             f"The file name {name!r} contains path separators or control characters."

@@ -215,7 +215,7 @@ class Processor:
                 continue
             outcome.statuses.append(report.status)
             outcome.reports.append({"name": name, **report.as_dict()})
-            outcome.files += answerer.writer.acknowledgements(report)
+            outcome.files += answerer.writer.acknowledgements(report, work.kind.code[:3])
             files, context = answerer.responses(work.kind, report, self._opener(key))
             outcome.files += files
             outcome.claims += context.claims_recorded

@@ -136,7 +136,7 @@ def _answer(
     )
     acknowledgement = writer.ta1s(report) if refused else None
     if acknowledgement is None and report.status != "accepted":
-        acknowledgement = writer.acks_999(report)
+        acknowledgement = writer.acks_999(report, kind.code[:3])
     if acknowledgement is not None:
         return acknowledgement
     files, _ = answerer.responses(kind, report, lambda: io.BytesIO(payload))

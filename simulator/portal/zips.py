@@ -21,7 +21,6 @@ from simulator.store.blobs import BlobStore, StoredBlob
 MAX_MEMBERS = 100
 MAX_RATIO = 200
 RATIO_APPLIES_ABOVE = 1024 * 1024
-EXPANSION_FACTOR = 4
 CHUNK = 1024 * 1024
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 UNSAFE_NAME = re.compile(r"(^[/\\])|(^[A-Za-z]:)|[\x00-\x1f\x7f]")
@@ -38,16 +37,19 @@ def looks_like_zip(name: str, head: bytes) -> bool:
 
 
 def extract_members(
-    source: IO[bytes], zip_name: str, blobs: BlobStore, site: str, max_upload_bytes: int
+    source: IO[bytes], zip_name: str, blobs: BlobStore, site: str, budget: ExpansionBudget
 ) -> list[ZipMember]:
-    """Store every member of the zip as a blob; on any refusal, store none of them."""
+    """Store every member of the zip as a blob; on any refusal, store none of them.
+
+    ``budget`` is shared by every file of the upload, so five zips cannot each expand to the
+    limit.
+    """
     extracted: list[ZipMember] = []
     try:
         with _open_zip(source, zip_name) as archive:
             members = _checked_members(archive, zip_name)
-            budget = _Budget(EXPANSION_FACTOR * max_upload_bytes, zip_name)
             for info in members:
-                blob = _extract(archive, info, blobs, site, budget)
+                blob = _extract(archive, info, blobs, site, budget, zip_name)
                 extracted.append(ZipMember(info.filename, blob))
     except BaseException:
         for member in extracted:
@@ -57,18 +59,30 @@ def extract_members(
 
 
 def _extract(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, blobs: BlobStore, site: str, budget: _Budget
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    blobs: BlobStore,
+    site: str,
+    budget: ExpansionBudget,
+    zip_name: str,
 ) -> StoredBlob:
     try:
         with archive.open(info) as stream:
-            return blobs.write_chunks(site, _counted(stream, info, budget))
+            return blobs.write_chunks(site, _counted(stream, info, budget, zip_name))
     except (zipfile.BadZipFile, EOFError, zlib.error) as error:
-        raise InvalidRequestError(f"{budget.zip_name} is corrupt ({error}).") from None
+        raise InvalidRequestError(_corrupt(zip_name, info.filename, error)) from None
     except NotImplementedError:
         raise InvalidRequestError(
-            f"{info.filename} in {budget.zip_name} uses a compression method that is not "
+            f"{info.filename} in {zip_name} uses a compression method that is not "
             "supported; use deflate."
         ) from None
+
+
+def _corrupt(zip_name: str, member: str, error: BaseException) -> str:
+    """The refusal of a zip whose member cannot be read; the reader's own words when it has any."""
+    detail = str(error).strip()
+    reason = f": {detail}" if detail else ""
+    return f"{zip_name} is corrupt: {member} cannot be read{reason}."
 
 
 def _open_zip(source: IO[bytes], zip_name: str) -> zipfile.ZipFile:
@@ -108,36 +122,38 @@ def _check_member(info: zipfile.ZipInfo, zip_name: str) -> None:
         raise EmptyUploadError(f"{name} in {zip_name} is empty.")
 
 
-class _Budget:
-    """The bytes all members together may expand to."""
+class ExpansionBudget:
+    """The bytes all files of one upload, zip members counted as expanded, may come to."""
 
-    def __init__(self, limit: int, zip_name: str) -> None:
+    def __init__(self, limit: int) -> None:
         self.left = limit
         self.limit = limit
-        self.zip_name = zip_name
 
     def spend(self, size: int) -> None:
         self.left -= size
         if self.left < 0:
             raise UploadTooLargeError(
-                f"{self.zip_name} expands to more than {self.limit:,} bytes; "
-                "upload fewer or smaller files."
+                f"The files of this upload, zips counted as expanded, come to more than "
+                f"{self.limit:,} bytes ({self.limit / 1048576:g} MB); upload fewer or smaller "
+                "files at once."
             )
 
 
-def _counted(stream: IO[bytes], info: zipfile.ZipInfo, budget: _Budget) -> Iterator[bytes]:
+def _counted(
+    stream: IO[bytes], info: zipfile.ZipInfo, budget: ExpansionBudget, zip_name: str
+) -> Iterator[bytes]:
     written = 0
     while chunk := stream.read(CHUNK):
         if written == 0 and chunk[:4] in ZIP_MAGIC:
             raise InvalidRequestError(
-                f"{budget.zip_name} contains another zip ({info.filename}); "
+                f"{zip_name} contains another zip ({info.filename}); "
                 "zips inside zips are not accepted."
             )
         written += len(chunk)
         budget.spend(len(chunk))
         if written > RATIO_APPLIES_ABOVE and written > MAX_RATIO * max(info.compress_size, 1):
             raise InvalidRequestError(
-                f"{info.filename} in {budget.zip_name} expands more than {MAX_RATIO} times "
+                f"{info.filename} in {zip_name} expands more than {MAX_RATIO} times "
                 "its compressed size; it looks like a zip bomb."
             )
         yield chunk

@@ -128,6 +128,23 @@ class User(Base):
     )
 
 
+class WebSession(Base):
+    """A signed-in web session; the cookie carries its token, the row only the token's digest.
+
+    The session exists while its row does: logout, idle expiry, a lockout, a password change
+    and a reset delete it, so a saved copy of the cookie opens nothing afterwards.
+    """
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site: Mapped[str] = mapped_column(String(SITE_LENGTH))
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    user_pk: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    last_seen_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
 class SecurityQuestion(Base):
     """One of a user's two questions; the answer is kept only as a salted slow hash."""
 
@@ -399,7 +416,8 @@ class SiteState(Base):
 
 
 class ServerState(Base):
-    """The one row of server-wide state: the simulated clock and the session signing key."""
+    """The one row of server-wide state: the simulated clock, the session signing key, and
+    how many orphaned files the sweeps removed (for the metrics)."""
 
     __tablename__ = "server_state"
 
@@ -407,6 +425,8 @@ class ServerState(Base):
     clock_offset_seconds: Mapped[float] = mapped_column(Float, default=0.0)
     clock_frozen_at: Mapped[datetime | None] = mapped_column(Timestamp)
     secret_key: Mapped[str] = mapped_column(String(128))
+    orphan_blobs_removed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    orphan_temporary_removed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class MetricCounter(Base):

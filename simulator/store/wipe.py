@@ -23,6 +23,7 @@ from simulator.store.models import (
     SiteState,
     User,
     UserProvider,
+    WebSession,
 )
 
 SITE_TABLES_CHILDREN_FIRST = (
@@ -35,6 +36,7 @@ SITE_TABLES_CHILDREN_FIRST = (
     Batch,
     SecurityQuestion,
     UserProvider,
+    WebSession,
     User,
     Provider,
     Organization,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, session, url_for
+from flask import redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from simulator.errors import RefusalError
@@ -18,7 +18,7 @@ from simulator.web.forms import (
 from simulator.web.operations import Door
 from simulator.web.pages import form_page
 from simulator.web.refusals import refused
-from simulator.web.sessions import sign_in, sign_out
+from simulator.web.sessions import USER_KEY, sign_in, sign_out
 
 blueprint = Door("auth", __name__, channel="web")
 RESET_USER_KEY = "reset_user_id"
@@ -41,9 +41,18 @@ def login() -> ResponseReturnValue:
     return form_page("login.html", form, act)
 
 
-@blueprint.route("/logout", methods=["GET", "POST"], operation="logout")
+@blueprint.route("/logout", methods=["GET", "POST"], operation="logout", journaled=["POST"])
 def logout() -> ResponseReturnValue:
-    return sign_out("You have logged out.")
+    """POST (with the CSRF token, checked before this runs) ends the session on the server.
+
+    GET only shows the Logout button: a link or an image on another site could make a
+    browser GET this page, and that must not end anyone's session.
+    """
+    if request.method == "POST":
+        return sign_out("You have logged out.")
+    if session.get(USER_KEY) is None:
+        return redirect(url_for("auth.login"))
+    return render_template("logout.html")
 
 
 @blueprint.route(

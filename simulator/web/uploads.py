@@ -12,7 +12,7 @@ from typing import IO, Any
 
 from flask import Request, g
 from werkzeug.datastructures import FileStorage
-from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
+from werkzeug.exceptions import BadRequest, ClientDisconnected, RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
 
 from simulator.portal.batches import IncomingFile
@@ -22,14 +22,22 @@ from simulator.web.context import runtime, site
 
 PENDING_KEY = "pending_blobs"
 MULTIPART_OVERHEAD = 256 * 1024  # room for part headers and form fields around the files
+CHUNK = 64 * 1024
 
 
 class UploadRequest(Request):
     """A request whose uploaded parts stream into pending blobs, and whose broken body is an error.
 
     Werkzeug's parser is silent by default: a body cut off mid-file parses as an empty form.
-    Here it raises, and the request answers 400 saying the upload was incomplete.
+    Here it raises, and the request answers 400 saying the upload was incomplete. The parser
+    also stops at the closing boundary; the body must then still be as long as its
+    ``Content-Length`` said, or the client is still sending (or lost) part of it.
     """
+
+    def __init__(self, environ: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+        self._received = CountingInput(environ["wsgi.input"])
+        environ["wsgi.input"] = self._received
+        super().__init__(environ, *args, **kwargs)
 
     def make_form_data_parser(self) -> FormDataParser:
         return self.form_data_parser_class(
@@ -44,11 +52,24 @@ class UploadRequest(Request):
     def _load_form_data(self) -> None:
         try:
             super()._load_form_data()
-        except ValueError:
+            self._read_to_the_end()
+        except (ValueError, ClientDisconnected):
             raise BadRequest(
                 "The upload was cut off or is not a well-formed multipart/form-data body; "
                 "nothing of it was kept. Send it again."
             ) from None
+
+    def _read_to_the_end(self) -> None:
+        """Read what follows the closing boundary; a body short of its length is an error.
+
+        A server that ends the stream itself (gunicorn) returns less than was announced when
+        the client closes early, without an error, so the bytes are counted here.
+        """
+        while self.stream.read(CHUNK):
+            pass
+        announced = self.content_length
+        if announced is not None and self._received.count < announced:
+            raise ClientDisconnected()
 
     def _get_file_stream(
         self,
@@ -60,6 +81,24 @@ class UploadRequest(Request):
         blob = runtime().blobs.pending(site().code)
         g.setdefault(PENDING_KEY, []).append(blob)
         return blob  # type: ignore[return-value]  # file-like: write, read, seek
+
+
+class CountingInput:
+    """``wsgi.input`` that counts the bytes the client actually sent."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+        self.count = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size)
+        self.count += len(data)
+        return data
+
+    def readline(self, size: int = -1) -> bytes:
+        data = self._stream.readline(size)
+        self.count += len(data)
+        return data
 
 
 def discard_pending(_error: BaseException | None = None) -> None:
@@ -83,6 +122,11 @@ def uploaded_files(storages: list[FileStorage]) -> list[IncomingFile]:
 
 def form_and_files(request: Request, limit_bytes: int) -> tuple[Any, list[IncomingFile]]:
     """Parse the body once; a body over the limit is refused while it is read."""
+    if request.mimetype != "multipart/form-data":
+        raise InvalidRequestError(
+            "An upload is a multipart/form-data body with the fields provider_id, "
+            f"transaction_type and files; this one was {request.mimetype or 'not typed'}."
+        )
     try:
         form = request.form
         files = uploaded_files(request.files.getlist("files"))

@@ -89,7 +89,7 @@ class OutboundWriter:
         """Whom the business responses of a file go back to: its first accepted sender."""
         for interchange in report.interchanges:
             if interchange.accepted and interchange.groups:
-                return submitter(interchange, interchange.groups[0])
+                return submitter(interchange, self._fallback(), interchange.groups[0])
         return self._fallback()
 
     def ta1s(self, report: ValidationReport) -> OutboundFile | None:
@@ -100,28 +100,35 @@ class OutboundWriter:
             )
             return "TA1", ta1(unknown, self._envelope(self._fallback()))
         parts = [
-            ta1(interchange, self._envelope(submitter(interchange)))
+            ta1(interchange, self._envelope(submitter(interchange, self._fallback())))
             for interchange in report.interchanges
             if not interchange.accepted or interchange.acknowledgment_requested
         ]
         return ("TA1", b"".join(parts)) if parts else None
 
-    def acks_999(self, report: ValidationReport) -> OutboundFile | None:
-        """A 999 for every functional group of each accepted interchange."""
+    def acks_999(self, report: ValidationReport, uploaded_set_id: str) -> OutboundFile | None:
+        """A 999 for every functional group of each accepted interchange.
+
+        ``uploaded_set_id`` (``837``, ``270``, ...) stands where the file's own is unusable.
+        """
         parts = [
             ack_999(
                 interchange,
-                self._envelope(submitter(interchange, interchange.groups[0])),
+                self._envelope(submitter(interchange, self._fallback(), interchange.groups[0])),
                 self._next_set,
+                uploaded_set_id,
             )
             for interchange in report.interchanges
             if interchange.accepted and interchange.groups
         ]
         return ("999", b"".join(parts)) if parts else None
 
-    def acknowledgements(self, report: ValidationReport) -> list[OutboundFile]:
+    def acknowledgements(
+        self, report: ValidationReport, uploaded_set_id: str
+    ) -> list[OutboundFile]:
         """The TA1 file and the 999 file a report earns, those it earns, in that order."""
-        return [file for file in (self.ta1s(report), self.acks_999(report)) if file is not None]
+        earned = (self.ta1s(report), self.acks_999(report, uploaded_set_id))
+        return [file for file in earned if file is not None]
 
     def responses(
         self, report: ValidationReport, responses: Sequence[ResponseSet]

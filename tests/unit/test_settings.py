@@ -24,6 +24,7 @@ def test_defaults_follow_the_contract() -> None:
         assert site.response_delay_seconds == 0
         assert site.max_upload_files == 5
         assert site.max_upload_bytes == 16_777_216
+        assert site.max_expanded_bytes == 64 * 1024 * 1024
         assert site.lockout_attempts == 5
         assert site.password_max_age_days == 90
         assert site.archive_after_months == 6
@@ -129,6 +130,22 @@ def test_certification_is_required_per_site_and_its_passes_are_one_number(tmp_pa
         load_settings(environ={"POSC_SIM_PROD_CERTIFICATION": "sometimes"})
     with pytest.raises(SettingsError, match="certification_passes"):
         load_settings(environ={"POSC_SIM_CERTIFICATION_PASSES": "0"})
+
+
+def test_an_empty_host_says_one_clear_line() -> None:
+    with pytest.raises(SettingsError) as refused:
+        load_settings(environ={}, overrides={"host": ""})
+    assert str(refused.value) == "host: expected a value, got '' (from command line: --host)"
+
+
+def test_the_request_timeout_is_a_positive_number_of_seconds() -> None:
+    assert load_settings(environ={}).request_timeout_seconds == 30
+    assert (
+        load_settings(environ={"POSC_SIM_REQUEST_TIMEOUT_SECONDS": "2.5"}).request_timeout_seconds
+        == 2.5
+    )
+    with pytest.raises(SettingsError, match="request_timeout_seconds"):
+        load_settings(environ={"POSC_SIM_REQUEST_TIMEOUT_SECONDS": "0"})
 
 
 def test_unknown_posc_sim_names_are_warned_about_and_tool_variables_are_not() -> None:

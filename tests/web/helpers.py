@@ -36,6 +36,11 @@ def login(client: FlaskClient, site: str, user_id: str, password: str = PASSWORD
     return submit(client, f"/{site}/login", {"user_id": user_id, "password": password})
 
 
+def logout(client: FlaskClient, site: str) -> TestResponse:
+    """The Logout button: a POST with the page's CSRF token."""
+    return submit(client, f"/{site}/logout", {})
+
+
 def create_user(client: FlaskClient, site: str, user_id: str, **fields: Any) -> dict[str, Any]:
     body = {
         "site": site,

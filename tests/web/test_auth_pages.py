@@ -16,6 +16,7 @@ from tests.web.helpers import (
     csrf_token,
     error_text,
     login,
+    logout,
     submit,
 )
 
@@ -33,7 +34,7 @@ def test_login_lands_on_welcome_with_its_menu_and_logout_ends_it(
     welcome = client.get(f"/{site}/welcome").get_data(as_text=True)
     for entry in ("Upload Batch File", "Download Batch File", "Profile", "Logout"):
         assert entry in welcome
-    client.get(f"/{site}/logout")
+    logout(client, site)
     assert client.get(f"/{site}/welcome").headers["Location"].endswith(f"/{site}/login")
 
 
@@ -240,7 +241,7 @@ def test_security_information_changes_the_questions(client: FlaskClient) -> None
     assert "Security question 1" in error_text(unlisted)
     response = submit(client, "/test/profile/security", fields)
     assert response.status_code == 302
-    client.get("/test/logout")
+    logout(client, "test")
     submit(client, "/test/password/forgot", {"user_id": "ALICE01"})
     answers = client.get("/test/password/forgot/answers").get_data(as_text=True)
     assert '<label for="answer_1" id="question_1">What was the name of your first pet?</label>' in (

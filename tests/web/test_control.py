@@ -48,6 +48,11 @@ def test_admin_token_guards_every_control_call(make_settings: Callable[..., Sett
         assert wrong.status_code == 401
         allowed = client.get("/_sim/v1/health", headers={"Authorization": "Bearer s3cret-token"})
         assert allowed.status_code == 200
+        for scheme in ("bearer", "BEARER"):  # the scheme is case-insensitive (RFC 9110 11.1)
+            headers = {"Authorization": f"{scheme} s3cret-token"}
+            assert client.get("/_sim/v1/health", headers=headers).status_code == 200
+        other = client.get("/_sim/v1/health", headers={"Authorization": "Basic s3cret-token"})
+        assert other.status_code == 401
     finally:
         runtime.close()
 

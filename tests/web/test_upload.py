@@ -143,6 +143,45 @@ def test_refused_uploads_keep_nothing(
     assert kept(runtime) == (0, 0, 0, [])
 
 
+def test_a_file_name_of_only_spaces_is_refused(
+    client: FlaskClient, runtime: Runtime, alice: str
+) -> None:
+    response = upload(client, "test", alice, [(CLAIM, "   ")])
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "invalid_request"
+    assert kept(runtime) == (0, 0, 0, [])
+
+
+def test_a_corrupt_zip_says_which_member_and_never_empty_parentheses(
+    client: FlaskClient, runtime: Runtime, alice: str
+) -> None:
+    archive = bytearray(zip_of({"lie.txt": CLAIM * 50}))
+    start = archive.find(b"lie.txt") + len(b"lie.txt")
+    archive[start : start + 20] = b"\xff" * 20  # the deflate stream of the member, broken
+    response = upload(client, "test", alice, [(bytes(archive), "lie.zip")])
+    assert response.status_code == 400
+    message = response.get_json()["error"]["message"]
+    assert "lie.zip is corrupt" in message
+    assert "lie.txt" in message
+    assert "()" not in message
+    assert kept(runtime) == (0, 0, 0, [])
+
+
+def test_a_json_upload_is_an_invalid_request(
+    client: FlaskClient, runtime: Runtime, alice: str
+) -> None:
+    response = client.post(
+        "/test/api/v1/batches",
+        headers=basic(alice),
+        json={"provider_id": "110048577A", "transaction_type": "837P", "files": ["x"]},
+    )
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["code"] == "invalid_request"
+    assert "multipart/form-data" in error["message"]
+    assert kept(runtime) == (0, 0, 0, [])
+
+
 def test_an_encrypted_zip_is_refused(client: FlaskClient, runtime: Runtime, alice: str) -> None:
     archive = bytearray(zip_of({"secret.txt": CLAIM}))
     for offset in (6, archive.rfind(b"PK\x01\x02") + 8):  # the encryption flag in both headers
@@ -192,6 +231,28 @@ def test_transaction_types_are_listed(client: FlaskClient, alice: str) -> None:
         assert by_key[(code, "download")]["in_use"] is True
     assert by_key[("PLPD", "upload")]["in_use"] is False
     assert all(t["description"] for t in listed)
+
+
+def test_the_expanded_total_of_one_upload_is_bounded(
+    make_settings: Callable[..., Settings],
+) -> None:
+    rules = SiteSettings(max_expanded_bytes=1024 * 1024)
+    runtime = Runtime.open(make_settings(sites={"test": rules, "prod": rules}))
+    try:
+        runtime.prepare_storage()
+        seed_unseeded_sites(runtime, "empty", 1)
+        client = create_app(runtime.settings, runtime).test_client()
+        create_user(client, "test", "ZIPPER1")
+        member = CLAIM * 5_000  # about 250 KB each, well under any single-zip limit
+        five = [(zip_of({f"m{i}.txt": member}), f"z{i}.zip") for i in range(5)]
+        refused = upload(client, "test", "ZIPPER1", five)
+        assert refused.status_code == 413, refused.get_json()
+        assert refused.get_json()["error"]["code"] == "upload_too_large"
+        assert "1,048,576" in refused.get_json()["error"]["message"]
+        assert kept(runtime) == (0, 0, 0, [])
+        assert upload(client, "test", "ZIPPER1", five[:3]).status_code == 201
+    finally:
+        runtime.close()
 
 
 @pytest.fixture

@@ -11,11 +11,12 @@ from simulator.x12.acks import ack_999, submitter, ta1
 from simulator.x12.reader import SegmentReader
 from simulator.x12.report import InterchangeResult
 from simulator.x12.validate import Expectation, validate_structure
-from simulator.x12.writer import MASSHEALTH, ControlNumbers, Envelope
+from simulator.x12.writer import MASSHEALTH, ControlNumbers, Envelope, Party
 from tests.samples import masshealth_shaped, sample
 
 AT = datetime(2026, 3, 4, 5, 6)
 CLAIMS = Expectation("837", "005010X222A1", "T", "DMA7384")
+UPLOADER = Party("ZZ", "SUB0001", "SUB0001")
 
 
 def first_interchange(relative: str, expectation: Expectation = CLAIMS) -> InterchangeResult:
@@ -25,7 +26,7 @@ def first_interchange(relative: str, expectation: Expectation = CLAIMS) -> Inter
 
 def envelope(interchange: InterchangeResult) -> Envelope:
     group = interchange.groups[0] if interchange.groups else None
-    receiver = submitter(interchange, group)
+    receiver = submitter(interchange, UPLOADER, group)
     return Envelope(MASSHEALTH, receiver, "T", "", "", AT, ControlNumbers(42, 43))
 
 
@@ -47,7 +48,7 @@ def test_our_999_passes_pyx12(
 ) -> None:
     interchange = first_interchange(relative)
     numbers = count(1)
-    ack = ack_999(interchange, envelope(interchange), lambda: next(numbers))
+    ack = ack_999(interchange, envelope(interchange), lambda: next(numbers), "837")
     valid, findings = pyx12_accepts(ack)
     assert valid, findings
 
@@ -55,7 +56,7 @@ def test_our_999_passes_pyx12(
 def test_999_envelope_version_and_counts() -> None:
     interchange = first_interchange("imsweb/837_5010_x12_multiple_st.txt")
     numbers = count(7)
-    parsed = segments(ack_999(interchange, envelope(interchange), lambda: next(numbers)))
+    parsed = segments(ack_999(interchange, envelope(interchange), lambda: next(numbers), "837"))
     isa, gs, st = parsed[0], parsed[1], parsed[2]
     assert (isa[5], isa[6].strip(), isa[7], isa[8].strip()) == (
         "ZZ",
