@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import uuid
 import zlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -20,15 +18,11 @@ from urllib3 import encode_multipart_formdata
 from posc_sim_fixtures.x12_builders import Submitter, build_of_size
 from simulator.web.core.envelope import (
     ACTIONS_BY_KIND,
-    BATCH,
-    REAL_TIME,
-    RULE_VERSION,
     SUCCESS,
     CoreRefusalError,
     Kind,
 )
-from simulator.web.core.soap import read_answer, write_request
-from simulator.x12.writer import MASSHEALTH_ID
+from simulator.web.core.soap import read_answer, request_fields, write_request
 
 PROVIDER_ID = "110048577A"
 PASSWORD = "Load#2026x"  # of every login a load run creates
@@ -110,17 +104,9 @@ def core_request(
 ) -> CoreRequest:
     """A CORE SOAP request of the provider's, with the load logins' password."""
     action = ACTIONS_BY_KIND[kind]
-    fields = [
-        ("PayloadType", payload_type),
-        ("ProcessingMode", REAL_TIME if kind is Kind.REAL_TIME else BATCH),
-        ("PayloadID", payload_id or str(uuid.uuid4())),
-        ("TimeStamp", datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")),
-        ("SenderID", PROVIDER_ID),
-        ("ReceiverID", MASSHEALTH_ID),
-        ("CORERuleVersion", RULE_VERSION),
-    ]
-    if payload is not None and kind is not Kind.REAL_TIME:
-        fields.append(("CheckSum", hashlib.sha1(payload).hexdigest()))
+    real_time = kind is Kind.REAL_TIME
+    checksum = hashlib.sha1(payload).hexdigest() if payload is not None and not real_time else None
+    fields = request_fields(kind, payload_type, PROVIDER_ID, payload_id, checksum)
     rendered = write_request(action, fields, payload, user_id, PASSWORD)
     return CoreRequest(action.name, rendered.body, rendered.content_type)
 

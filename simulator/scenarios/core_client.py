@@ -16,7 +16,6 @@ import hashlib
 import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 from xml.etree.ElementTree import Element
@@ -28,19 +27,15 @@ from simulator.scenarios.setup import DEFAULT_USER_PROVIDERS
 from simulator.web.core.envelope import (
     ACK_RETRIEVAL_TYPE,
     ACTIONS_BY_KIND,
-    BATCH,
     FILELIST,
-    REAL_TIME,
     RESPONSE_CODES,
-    RULE_VERSION,
     SUBMISSION_TYPES,
     SUCCESS,
     CoreRefusalError,
     Kind,
     core_payload_type,
 )
-from simulator.web.core.soap import parse_document, read_answer, write_request
-from simulator.x12.writer import MASSHEALTH_ID
+from simulator.web.core.soap import parse_document, read_answer, request_fields, write_request
 
 POLL_SECONDS = 0.2
 MAX_RETRY_AFTER = 5.0  # a bounded wait, whatever the server asks for
@@ -102,17 +97,7 @@ class CoreChannel:
     ) -> tuple[dict[str, str], bytes | None]:
         """One SOAP call; a refusal's ErrorCode is recorded as the client's error."""
         action = ACTIONS_BY_KIND[kind]
-        fields = [
-            ("PayloadType", payload_type),
-            ("ProcessingMode", REAL_TIME if kind is Kind.REAL_TIME else BATCH),
-            ("PayloadID", payload_id or str(uuid.uuid4())),
-            ("TimeStamp", datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")),
-            ("SenderID", sender),
-            ("ReceiverID", MASSHEALTH_ID),
-            ("CORERuleVersion", RULE_VERSION),
-        ]
-        if checksum is not None:
-            fields.append(("CheckSum", checksum))
+        fields = request_fields(kind, payload_type, sender, payload_id, checksum)
         request = write_request(action, fields, payload, self.state.user_id, self.state.password)
         try:
             answer = self.http.post(

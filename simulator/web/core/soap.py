@@ -12,9 +12,10 @@ import base64
 import binascii
 import re
 import secrets
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email import policy
 from email.message import MIMEPart
 from email.parser import BytesParser
@@ -28,7 +29,10 @@ from werkzeug.http import parse_options_header
 
 from simulator.web.core.envelope import (
     ACTIONS_BY_ELEMENT,
+    BATCH,
     CORE_NAMESPACE,
+    REAL_TIME,
+    RULE_VERSION,
     Action,
     CoreAnswer,
     CoreRefusalError,
@@ -36,6 +40,7 @@ from simulator.web.core.envelope import (
     Kind,
     action_named,
 )
+from simulator.x12.writer import MASSHEALTH_ID
 
 SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -374,6 +379,26 @@ PASSWORD_TEXT = (
     "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0"
     "#PasswordText"
 )
+
+
+def request_fields(
+    kind: Kind,
+    payload_type: str,
+    sender: str,
+    payload_id: str | None = None,
+    checksum: str | None = None,
+) -> list[tuple[str, str]]:
+    """A client's envelope fields for ``kind``, stamped now, with a new PayloadID if none."""
+    fields = [
+        ("PayloadType", payload_type),
+        ("ProcessingMode", REAL_TIME if kind is Kind.REAL_TIME else BATCH),
+        ("PayloadID", payload_id or str(uuid.uuid4())),
+        ("TimeStamp", datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")),
+        ("SenderID", sender),
+        ("ReceiverID", MASSHEALTH_ID),
+        ("CORERuleVersion", RULE_VERSION),
+    ]
+    return [*fields, ("CheckSum", checksum)] if checksum is not None else fields
 
 
 def write_request(
