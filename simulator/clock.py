@@ -16,10 +16,9 @@ from sqlalchemy.orm import Session
 
 from simulator.store.database import Database
 from simulator.store.marker import ChangeMarker
-from simulator.store.models import ServerState
+from simulator.store.models import SERVER_STATE_ID, ServerState
 from simulator.work import forget, remembered
 
-SERVER_STATE_ID = 1
 CLOCK_KEY = "clock"
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
 
-from simulator.clock import SERVER_STATE_ID, Clock
+from simulator.clock import Clock
 from simulator.faults.service import FaultService
 from simulator.hashing import SecretHasher
 from simulator.meter import Meter
@@ -33,7 +33,7 @@ from simulator.store.database_blobs import DatabaseBlobStore
 from simulator.store.marker import ChangeMarker
 from simulator.store.members import Roster
 from simulator.store.migrate import upgrade
-from simulator.store.models import ServerState
+from simulator.store.models import SERVER_STATE_ID, ServerState
 from simulator.store.sessions import SessionRows
 
 # Held while a host makes the server state or seeds a site, so hosts starting together on one

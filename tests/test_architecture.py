@@ -35,6 +35,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("simulator.web",),
     ("simulator.control",),
     ("simulator.app",),
+    ("simulator.workers",),
     ("simulator.server", "simulator.scenarios"),
     ("simulator.testing",),
     ("simulator.loadtest",),

@@ -22,10 +22,10 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from simulator.clock import SERVER_STATE_ID
 from simulator.meter import INFINITY
 from simulator.runtime import Runtime
 from simulator.store.models import (
+    SERVER_STATE_ID,
     Batch,
     FaultRule,
     Job,

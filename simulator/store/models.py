@@ -42,6 +42,10 @@ NAMING_CONVENTION = {
 SITE_LENGTH = 4
 
 
+# The one row of ``server_state``: the clock's offset, the secret key, the sweep counters.
+SERVER_STATE_ID = 1
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """An aware UTC datetime on every database: SQLite would otherwise hand back naive values."""
 

@@ -18,9 +18,8 @@ from pathlib import Path
 
 from sqlalchemy import select, union, update
 
-from simulator.clock import SERVER_STATE_ID
 from simulator.store.database import Database
-from simulator.store.models import BatchFile, ResponseFile, ServerState
+from simulator.store.models import SERVER_STATE_ID, BatchFile, ResponseFile, ServerState
 
 LOG = logging.getLogger(__name__)
 TEMPORARY_SUFFIX = ".tmp"

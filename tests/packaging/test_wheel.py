@@ -9,6 +9,7 @@ folder, so nothing of the source tree can be imported by accident.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -20,6 +21,16 @@ from simulator.testing.server import READY_PATH, ServerProcess, clean_env, free_
 
 ROOT = Path(__file__).resolve().parents[2]
 INSTALL_TIMEOUT_SECONDS = 600
+NOT_SOURCE = (
+    ".git",
+    ".venv",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    ".*_cache",
+    ".posc-sim",
+)
 COMMAND_TIMEOUT_SECONDS = 300
 
 pytestmark = pytest.mark.server
@@ -49,8 +60,11 @@ def test_mock_posc_answers_requests():
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A new virtual environment holding the wheel and its ``testing`` extra; its bin folder."""
     folder = tmp_path_factory.mktemp("wheel")
+    source = folder / "source"
+    # A copy without local build output: a stale build/ folder would go into the wheel.
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*NOT_SOURCE))
     wheels = folder / "dist"
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(wheels), str(ROOT)], folder)
+    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(wheels), str(source)], folder)
     (wheel,) = wheels.glob("posc_sim-*.whl")
     environment = folder / "venv"
     venv.EnvBuilder(with_pip=True).create(environment)

@@ -29,8 +29,12 @@ def tested(client: FlaskClient, runtime: Runtime) -> tuple[str, str]:
 
 
 def report(runtime: Runtime, *options: str) -> Result:
+    """The command as a user runs it beside the server: its data directory and database."""
     data_dir = str(runtime.settings.data_dir)
-    return CliRunner().invoke(cli, ["certification", "report", "--data-dir", data_dir, *options])
+    database = runtime.settings.database_url
+    env = {"POSC_SIM_DATABASE_URL": database} if database else None
+    command = ["certification", "report", "--data-dir", data_dir, *options]
+    return CliRunner().invoke(cli, command, env=env)
 
 
 def only_suite(path: Path) -> TestSuite:
