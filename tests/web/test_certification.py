@@ -17,6 +17,7 @@ from posc_sim_fixtures.members import DOCUMENTED_MEMBERS, NOT_ON_ROSTER_EXAMPLE
 from posc_sim_fixtures.x12_builders import Member, Submitter, build_837p
 from simulator.runtime import Runtime
 from simulator.settings import Settings, SiteSettings
+from tests.web.core.helpers import fields, soap_call
 from tests.web.helpers import basic, create_user, csrf_token, error_text, login, upload
 
 ORGANIZATION = "Newco Billing"
@@ -116,6 +117,20 @@ def test_production_refuses_an_uncertified_type_on_the_api_and_the_page(
     assert "837P" in error_text(page)
     assert "2 more accepted test file(s)" in error_text(page)
     assert 'id="tracking-number"' not in page.get_data(as_text=True)
+
+
+def test_production_refuses_an_uncertified_type_through_core(
+    client: FlaskClient, newco: str
+) -> None:
+    payload = claims("prod")
+    values = fields("X12_837_Request_005010X222A1", payload=payload)
+    answer = soap_call(
+        client, "prod", "BatchSubmitTransaction", values, user_id=newco, payload=payload
+    )
+    assert answer.status == 200, answer.raw
+    assert answer.error_code == "UnAuthorized"
+    assert "837P" in answer.error_message
+    assert "2 more accepted test file(s) of 837P" in answer.error_message
 
 
 def test_two_accepted_test_files_certify_and_open_production(

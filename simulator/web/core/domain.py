@@ -47,6 +47,7 @@ REFUSALS: dict[str, tuple[str, int]] = {
     "password_expired": ("UnAuthorized", 401),
     "session_expired": ("UnAuthorized", 401),
     "provider_not_authorized": ("SenderIDIllegal", 200),
+    "certification_required": ("UnAuthorized", 200),  # the sender may not submit this type yet
     "unknown_transaction_type": ("PayloadTypeIllegal", 200),
     "transaction_type_not_in_use": ("PayloadTypeIllegal", 200),
     "empty_upload": ("PayloadRequired", 200),
