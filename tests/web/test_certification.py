@@ -127,8 +127,7 @@ def test_production_refuses_an_uncertified_type_through_core(
     answer = soap_call(
         client, "prod", "BatchSubmitTransaction", values, user_id=newco, payload=payload
     )
-    assert answer.status == 200, answer.raw
-    assert answer.error_code == "UnAuthorized"
+    assert (answer.status, answer.error_code) == (403, "UnAuthorized"), answer.raw
     assert "837P" in answer.error_message
     assert "2 more accepted test file(s) of 837P" in answer.error_message
 

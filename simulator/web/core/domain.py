@@ -47,7 +47,7 @@ REFUSALS: dict[str, tuple[str, int]] = {
     "password_expired": ("UnAuthorized", 401),
     "session_expired": ("UnAuthorized", 401),
     "provider_not_authorized": ("SenderIDIllegal", 200),
-    "certification_required": ("UnAuthorized", 200),  # the sender may not submit this type yet
+    "certification_required": ("UnAuthorized", 403),  # CONTRACT §9: not yet for this type
     "unknown_transaction_type": ("PayloadTypeIllegal", 200),
     "transaction_type_not_in_use": ("PayloadTypeIllegal", 200),
     "empty_upload": ("PayloadRequired", 200),
