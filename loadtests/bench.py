@@ -45,6 +45,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from http.client import HTTPConnection, HTTPException
 from pathlib import Path
+from typing import TypeVar
 
 from loadtests.control import ControlClient
 from loadtests.payloads import (
@@ -61,12 +62,14 @@ from loadtests.payloads import (
     upload_form,
     x12_file,
 )
+from loadtests.wrk_driver import WrkRequest, WrkResult, run_wrk, wrk_installed
 from simulator.loadtest import start_posc_sim
 from simulator.settings import Settings
 from simulator.testing.server import HOST as LOOPBACK
 from simulator.testing.server import ServerProcess, free_port
 from simulator.web.core.envelope import Kind
 
+T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[1]
 SITE = "test"
 USER_ID = "BENCH0001"
@@ -76,7 +79,19 @@ CLIENT_PROCESSES = 2
 LATENCY_CLIENTS = 100
 ANSWER_TIMEOUT_SECONDS = 60.0
 IDLE_TIMEOUT_SECONDS = 120.0
-RESPONSE_DELAY_SECONDS = 0.0  # posc-sim's default, what the 999 goal adds 1 s to
+# Upload to 999 at 100 users at the Locust pace: the goal's p99, and "no request slower than
+# ten times its own median".
+PACED_999_GOAL_SECONDS = 0.3
+STALL_GOAL = 10
+# The latency of a status poll and a download beside the bare hello world's: 16 clients, each
+# pausing 50 to 150 ms between requests (some 150 requests a second, far from saturating any
+# of the three), taking turns of a second at each for three times the figure's seconds.
+PACED_CLIENTS = 16
+PACED_THINK_SECONDS = (0.05, 0.15)
+TURN_SECONDS = 1.0
+LATENCY_GOAL = 2.0  # at most twice the hello world's p99
+WRK_CONNECTIONS = 16
+DRAIN_POLL_SECONDS = 0.05
 SERVER = Settings()  # the workers and threads posc-sim runs with by default
 
 
@@ -111,6 +126,7 @@ class Job:
     seconds: float
     status_path: str | None = None
     think: tuple[float, float] | None = None
+    kind: str = "request"  # what each single request is counted as
 
 
 @dataclass
@@ -122,6 +138,8 @@ class Tally:
     last_error: str = ""
     latencies: list[float] = field(default_factory=list)
     seconds: float = 0.0
+    # Each single request's latency by its kind ("upload", "poll", ...), for the stall figures.
+    requests: dict[str, list[float]] = field(default_factory=dict)
 
     def record(self, latency: float, problem: str | None) -> None:
         if problem:
@@ -137,6 +155,12 @@ class Tally:
         self.last_error = other.last_error or self.last_error
         self.latencies += other.latencies
         self.seconds = max(self.seconds, other.seconds)
+        for kind, latencies in other.requests.items():
+            self.requests.setdefault(kind, []).extend(latencies)
+
+    def timed(self, kind: str, started: float) -> None:
+        """Note one request of ``kind`` that began at ``started`` (``perf_counter``)."""
+        self.requests.setdefault(kind, []).append(time.perf_counter() - started)
 
     @property
     def rate(self) -> float:
@@ -144,8 +168,13 @@ class Tally:
 
     def percentile(self, share: float) -> float:
         """Nearest rank: the latency that ``share`` of the answers came within."""
-        ordered = sorted(self.latencies)
-        return ordered[max(0, math.ceil(share * len(ordered)) - 1)] if ordered else math.nan
+        return percentile(self.latencies, share)
+
+
+def percentile(latencies: list[float], share: float) -> float:
+    """Nearest rank: the latency that ``share`` of ``latencies`` came within."""
+    ordered = sorted(latencies)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)] if ordered else math.nan
 
 
 @dataclass(frozen=True)
@@ -158,17 +187,22 @@ class Figure:
 # -- the client -----------------------------------------------------------------------------
 
 
-def _send(connection: HTTPConnection, request: Request) -> tuple[int, bytes]:
+def _send(
+    connection: HTTPConnection, request: Request, tally: Tally, kind: str
+) -> tuple[int, bytes]:
+    started = time.perf_counter()
     connection.request(request.method, request.path, body=request.body, headers=request.headers())
     answer = connection.getresponse()
-    return answer.status, answer.read()
+    body = answer.read()
+    tally.timed(kind, started)
+    return answer.status, body
 
 
-def _await_999(connection: HTTPConnection, poll: Request) -> str | None:
+def _await_999(connection: HTTPConnection, poll: Request, tally: Tally) -> str | None:
     """Poll the batch until its 999 is listed; bounded by ``ANSWER_TIMEOUT_SECONDS``."""
     deadline = time.monotonic() + ANSWER_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
-        status, body = _send(connection, poll)
+        status, body = _send(connection, poll, tally, "status poll")
         if status != 200:
             return f"status: HTTP {status} {body[:200]!r}"
         if acknowledged(json.loads(body)):
@@ -177,9 +211,9 @@ def _await_999(connection: HTTPConnection, poll: Request) -> str | None:
     return f"no 999 within {ANSWER_TIMEOUT_SECONDS:g} s"
 
 
-def _exchange(connection: HTTPConnection, job: Job) -> str | None:
+def _exchange(connection: HTTPConnection, job: Job, tally: Tally) -> str | None:
     """One request (and, for a latency job, the polls after it); a problem, or None."""
-    status, body = _send(connection, job.request)
+    status, body = _send(connection, job.request, tally, job.kind)
     if status not in (200, 201):
         return f"HTTP {status} {body[:200]!r}"
     if job.request.expect is not None and job.request.expect not in body:
@@ -188,27 +222,25 @@ def _exchange(connection: HTTPConnection, job: Job) -> str | None:
         return None
     number = json.loads(body)["tracking_number"]
     poll = Request("GET", job.status_path.format(number), authorization=job.request.authorization)
-    return _await_999(connection, poll)
+    return _await_999(connection, poll, tally)
 
 
-def _timed(connection: HTTPConnection, job: Job) -> tuple[float, str | None]:
-    """Seconds one exchange took, and its problem if it failed."""
+def _timed(connection: HTTPConnection, job: Job, tally: Tally) -> None:
+    """One exchange, counted in ``tally`` with its time and its problem if it failed."""
     started = time.perf_counter()
     try:
-        problem = _exchange(connection, job)
+        problem = _exchange(connection, job, tally)
     except (HTTPException, OSError, ValueError, KeyError) as error:
         connection.close()  # the next request opens a new connection
         problem = f"{type(error).__name__}: {error}"
-    return time.perf_counter() - started, problem
+    tally.record(time.perf_counter() - started, problem)
 
 
-def _client(job: Job, deadline: float, tally: Tally, lock: threading.Lock) -> None:
+def _client(job: Job, deadline: float, tally: Tally) -> None:
     connection = HTTPConnection(LOOPBACK, job.port, timeout=ANSWER_TIMEOUT_SECONDS)
     try:
         while time.monotonic() < deadline:
-            latency, problem = _timed(connection, job)
-            with lock:
-                tally.record(latency, problem)
+            _timed(connection, job, tally)
             if job.think is not None:
                 time.sleep(random.uniform(*job.think))
     finally:
@@ -216,27 +248,103 @@ def _client(job: Job, deadline: float, tally: Tally, lock: threading.Lock) -> No
 
 
 def drive(job: Job) -> Tally:
-    """In a client process: run the job's threads until its time is up, and count."""
-    tally = Tally()
-    lock = threading.Lock()
+    """In a client process: run the job's threads until its time is up, and count.
+
+    Each thread counts in a tally of its own, added up at the end: no lock between them.
+    """
+    tallies = [Tally() for _ in range(job.threads)]
     started = time.perf_counter()
     deadline = time.monotonic() + job.seconds
+    threads = [threading.Thread(target=_client, args=(job, deadline, tally)) for tally in tallies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    total = Tally()
+    for tally in tallies:
+        total.merge(tally)
+    total.seconds = time.perf_counter() - started
+    return total
+
+
+def run_clients(job: Job) -> Tally:
+    """The job in ``CLIENT_PROCESSES`` processes at once; their tallies added up."""
+    return _in_processes(drive, job)
+
+
+def _in_processes(work: Callable[[T], Tally], argument: T) -> Tally:
+    with multiprocessing.get_context("spawn").Pool(CLIENT_PROCESSES) as pool:
+        tallies = pool.map(work, [argument] * CLIENT_PROCESSES)
+    total = Tally()
+    for tally in tallies:
+        total.merge(tally)
+    return total
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One request the latency clients take turns at: what it is counted as, and where."""
+
+    kind: str
+    port: int
+    request: Request
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """Requests taken in turns of ``slot_seconds`` by every client at once, from ``start``
+    (wall clock, the same in every process), at a pace that leaves the machine room.
+
+    Turns a second long, again and again, put each request and its baseline under the same
+    changes of load from other work on the machine, which one long figure after another would
+    not: the p99 of each is then comparable with the others'.
+    """
+
+    turns: tuple[Turn, ...]
+    threads: int
+    start: float
+    seconds: float
+    slot_seconds: float
+    think: tuple[float, float]
+
+    def turn_at(self, moment: float) -> Turn:
+        return self.turns[int((moment - self.start) / self.slot_seconds) % len(self.turns)]
+
+
+def _rotating_client(rotation: Rotation, tally: Tally) -> None:
+    """Each turn on a new connection: a server closes one left idle through the other turns."""
+    previous: Turn | None = None
+    connection = HTTPConnection(LOOPBACK)
+    try:
+        while (moment := time.time()) < rotation.start + rotation.seconds:
+            turn = rotation.turn_at(moment)
+            if turn is not previous:
+                connection.close()
+                connection = HTTPConnection(LOOPBACK, turn.port, timeout=ANSWER_TIMEOUT_SECONDS)
+                previous = turn
+            try:
+                status, body = _send(connection, turn.request, tally, turn.kind)
+                if status != 200:
+                    tally.record(0.0, f"{turn.kind}: HTTP {status} {body[:200]!r}")
+            except (HTTPException, OSError) as error:
+                connection.close()
+                tally.record(0.0, f"{turn.kind}: {type(error).__name__}: {error}")
+            time.sleep(random.uniform(*rotation.think))
+    finally:
+        connection.close()
+
+
+def drive_rotation(rotation: Rotation) -> Tally:
+    """In a client process: wait for the common start, then take the turns until the end."""
+    time.sleep(max(0.0, rotation.start - time.time()))
+    tallies = [Tally() for _ in range(rotation.threads)]
     threads = [
-        threading.Thread(target=_client, args=(job, deadline, tally, lock))
-        for _ in range(job.threads)
+        threading.Thread(target=_rotating_client, args=(rotation, tally)) for tally in tallies
     ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    tally.seconds = time.perf_counter() - started
-    return tally
-
-
-def run_clients(job: Job) -> Tally:
-    """The job in ``CLIENT_PROCESSES`` processes at once; their tallies added up."""
-    with multiprocessing.get_context("spawn").Pool(CLIENT_PROCESSES) as pool:
-        tallies = pool.map(drive, [job] * CLIENT_PROCESSES)
     total = Tally()
     for tally in tallies:
         total.merge(tally)
@@ -254,7 +362,7 @@ def one_at_a_time(port: int, request: Request, before_each: Callable[[], None]) 
         before_each()
         connection = HTTPConnection(LOOPBACK, port, timeout=ANSWER_TIMEOUT_SECONDS)
         try:
-            tally.record(*_timed(connection, job))
+            _timed(connection, job, tally)
         finally:
             connection.close()
     return tally
@@ -298,12 +406,19 @@ def start_simulator(folder: Path, *, journal: bool) -> ServerProcess:
     return server
 
 
-def wait_until_processed(server: ServerProcess) -> None:
+def wait_until_processed(server: ServerProcess, poll_seconds: float = 0.5) -> None:
     """Let the background jobs of earlier uploads finish, so they do not slow the next figure."""
     deadline = time.monotonic() + IDLE_TIMEOUT_SECONDS
     with ControlClient(server.url) as control:
         while control.unfinished_jobs() and time.monotonic() < deadline:
-            time.sleep(0.5)
+            time.sleep(poll_seconds)
+
+
+def drain_seconds(server: ServerProcess) -> float:
+    """How long the jobs still queued take to finish: what "processing included" adds."""
+    started = time.monotonic()
+    wait_until_processed(server, DRAIN_POLL_SECONDS)
+    return time.monotonic() - started
 
 
 # -- the figures ----------------------------------------------------------------------------
@@ -327,6 +442,26 @@ def rate(port: int, request: Request, seconds: float) -> Tally:
     return run_clients(Job(port, request, _connections(), seconds))
 
 
+@dataclass(frozen=True)
+class Processed:
+    """Uploads answered in a timed window, and how long their jobs then took to finish."""
+
+    answered: int
+    seconds: float
+    drain: float
+    errors: str = ""
+
+    @property
+    def rate(self) -> float:
+        """Uploads per second with every upload's 999 made: the clock stops at the last."""
+        return self.answered / (self.seconds + self.drain)
+
+
+def processed_rate(server: ServerProcess, request: Request, seconds: float) -> Processed:
+    tally = rate(server.port, request, seconds)
+    return Processed(tally.done, tally.seconds, drain_seconds(server), _errors(tally))
+
+
 def upload(path: str, content: bytes, authorization: str | None = None) -> Request:
     body, content_type = upload_form("837P", content)
     return Request("POST", path, body, content_type, authorization)
@@ -336,17 +471,42 @@ def simulator_upload(content: bytes) -> Request:
     return upload(API_UPLOAD, content, AUTHORIZATION)
 
 
-def status_request(port: int, content: bytes) -> Request:
-    """``GET`` the status of an upload made for it: what a client polls."""
+def _uploaded(port: int, content: bytes) -> str:
+    """The tracking number of an upload made for a figure that reads it back."""
     connection = HTTPConnection(LOOPBACK, port, timeout=ANSWER_TIMEOUT_SECONDS)
     try:
-        status, body = _send(connection, simulator_upload(content))
+        status, body = _send(connection, simulator_upload(content), Tally(), "upload")
     finally:
         connection.close()
     if status != 201:
-        raise RuntimeError(f"the upload to poll was refused: HTTP {status} {body[:200]!r}")
-    number = json.loads(body)["tracking_number"]
+        raise RuntimeError(f"the upload to read back was refused: HTTP {status} {body[:200]!r}")
+    number: str = json.loads(body)["tracking_number"]
+    return number
+
+
+def _status_of(number: str) -> Request:
     return Request("GET", STATUS_PATH.format(number), authorization=AUTHORIZATION)
+
+
+def status_request(port: int, content: bytes) -> Request:
+    """``GET`` the status of an upload made for it: what a client polls."""
+    return _status_of(_uploaded(port, content))
+
+
+def download_request(server: ServerProcess, content: bytes) -> Request:
+    """``GET`` the 999 of an upload made (and processed) for it, as a ``.dat`` file."""
+    number = _uploaded(server.port, content)
+    wait_until_processed(server, DRAIN_POLL_SECONDS)
+    connection = HTTPConnection(LOOPBACK, server.port, timeout=ANSWER_TIMEOUT_SECONDS)
+    try:
+        status, body = _send(connection, _status_of(number), Tally(), "status poll")
+    finally:
+        connection.close()
+    files = json.loads(body)["response_files"] if status == 200 else []
+    if not files:
+        raise RuntimeError(f"the upload to download from has no response file: {body[:200]!r}")
+    path = f"/{SITE}/api/v1/files/{files[0]['file_id']}"
+    return Request("GET", path, authorization=AUTHORIZATION)
 
 
 def _real_time_request() -> Request:
@@ -357,6 +517,44 @@ def _real_time_request() -> Request:
 
 
 REAL_TIME_REQUEST = _real_time_request()
+HELLO = "hello world (bare)"
+POLL = "status poll"
+DOWNLOAD = "file download (.dat)"
+
+
+def beside_hello(bare: ServerProcess, server: ServerProcess, small: bytes, seconds: float) -> Tally:
+    """A status poll and a download, in turns with the bare hello world, at a calm pace."""
+    turns = (
+        Turn(HELLO, bare.port, Request("GET", "/")),
+        Turn(POLL, server.port, status_request(server.port, small)),
+        Turn(DOWNLOAD, server.port, download_request(server, small)),
+    )
+    rotation = Rotation(
+        turns,
+        threads=PACED_CLIENTS // CLIENT_PROCESSES,
+        start=time.time() + 3.0,  # once the client processes have started
+        seconds=3 * seconds,
+        slot_seconds=TURN_SECONDS,
+        think=PACED_THINK_SECONDS,
+    )
+    return _in_processes(drive_rotation, rotation)
+
+
+@dataclass(frozen=True)
+class WrkFigures:
+    """What wrk measured, where it is installed: uploads on each server, and two GETs."""
+
+    bare_upload: WrkResult
+    simulator_upload: WrkResult
+    simulator_drain: float
+    hello: WrkResult
+    status_poll: WrkResult
+
+
+def _wrk_upload(
+    url: str, body_file: Path, content_type: str, authorization: str | None
+) -> WrkRequest:
+    return WrkRequest(url, "POST", body_file, content_type, authorization)
 
 
 @dataclass(frozen=True)
@@ -364,17 +562,24 @@ class Measurements:
     hello: Tally
     bare_small: Tally
     bare_big: Tally
-    journal_off: Tally
-    journal_on: Tally
+    journal_off: Processed
+    journal_on: Processed
     simulator_big: Tally
     paced_999: Tally
     saturated_999: Tally
     status_poll: Tally
     real_time_270: Tally
+    calm: Tally
+    wrk: WrkFigures | None
 
 
 def measure(folder: Path, seconds: float, small: bytes, big: bytes) -> Measurements:
-    """Each server in turn, alone on the machine while its figures are taken."""
+    """Each server in turn, alone on the machine while its throughput is taken; the bare app
+    stays up (idle) for the latency figures taken beside it at the end."""
+    body_file = folder / "upload-5k.body"
+    body, content_type = upload_form("837P", small)
+    body_file.write_bytes(body)
+    wrk = wrk_installed()
     with serving(lambda: start_bare(folder)) as bare:
         log("bare Flask: hello world")
         hello = rate(bare.port, Request("GET", "/"), seconds)
@@ -382,28 +587,59 @@ def measure(folder: Path, seconds: float, small: bytes, big: bytes) -> Measureme
         bare_small = rate(bare.port, upload("/upload", small), seconds)
         log("bare Flask: 16 MB uploads")
         bare_big = one_at_a_time(bare.port, upload("/upload", big), lambda: None)
-    with serving(lambda: start_simulator(folder, journal=False)) as server:
-        log("posc-sim, journal off: 5 KB uploads")
-        journal_off = rate(server.port, simulator_upload(small), seconds)
-    with serving(lambda: start_simulator(folder, journal=True)) as server:
-        log("posc-sim, journal on: 5 KB uploads")
-        journal_on = rate(server.port, simulator_upload(small), seconds)
-        log("posc-sim: status polls, JSON API")
-        status_poll = rate(server.port, status_request(server.port, small), seconds)
-        log("posc-sim: real-time 270s, CORE SOAP")
-        real_time_270 = rate(server.port, REAL_TIME_REQUEST, seconds)
-        log("posc-sim: 16 MB uploads")
-        simulator_big = one_at_a_time(
-            server.port, simulator_upload(big), lambda: wait_until_processed(server)
-        )
-        threads = LATENCY_CLIENTS // CLIENT_PROCESSES
-        latency = Job(server.port, simulator_upload(small), threads, seconds, STATUS_PATH)
-        wait_until_processed(server)
-        log(f"posc-sim: upload to 999, {LATENCY_CLIENTS} users at the Locust users' pace")
-        paced_999 = run_clients(replace(latency, think=THINK_SECONDS))
-        wait_until_processed(server)
-        log(f"posc-sim: upload to 999, {LATENCY_CLIENTS} users back to back")
-        saturated_999 = run_clients(latency)
+        if wrk:
+            log("bare Flask: wrk, hello world and 5 KB uploads")
+            wrk_hello = run_wrk(WrkRequest(bare.url + "/"), WRK_CONNECTIONS, seconds)
+            wrk_bare = run_wrk(
+                _wrk_upload(bare.url + "/upload", body_file, content_type, None),
+                WRK_CONNECTIONS,
+                seconds,
+            )
+        with serving(lambda: start_simulator(folder, journal=False)) as server:
+            log("posc-sim, journal off: 5 KB uploads, processing included")
+            journal_off = processed_rate(server, simulator_upload(small), seconds)
+        with serving(lambda: start_simulator(folder, journal=True)) as server:
+            log("posc-sim, journal on: 5 KB uploads, processing included")
+            journal_on = processed_rate(server, simulator_upload(small), seconds)
+            log("posc-sim: status polls, JSON API")
+            poll = status_request(server.port, small)
+            status_poll = rate(server.port, poll, seconds)
+            log("posc-sim: real-time 270s, CORE SOAP")
+            real_time_270 = rate(server.port, REAL_TIME_REQUEST, seconds)
+            log("posc-sim: 16 MB uploads")
+            simulator_big = one_at_a_time(
+                server.port, simulator_upload(big), lambda: wait_until_processed(server)
+            )
+            wrk_figures = None
+            if wrk:
+                log("posc-sim: wrk, 5 KB uploads (processing included) and status polls")
+                wait_until_processed(server)
+                upload_url = server.url + API_UPLOAD
+                wrk_simulator = run_wrk(
+                    _wrk_upload(upload_url, body_file, content_type, AUTHORIZATION),
+                    WRK_CONNECTIONS,
+                    seconds,
+                )
+                wrk_drain = drain_seconds(server)
+                wrk_poll = run_wrk(
+                    WrkRequest(server.url + poll.path, authorization=AUTHORIZATION),
+                    WRK_CONNECTIONS,
+                    seconds,
+                )
+                wrk_figures = WrkFigures(wrk_bare, wrk_simulator, wrk_drain, wrk_hello, wrk_poll)
+            threads = LATENCY_CLIENTS // CLIENT_PROCESSES
+            latency = Job(
+                server.port, simulator_upload(small), threads, seconds, STATUS_PATH, kind="upload"
+            )
+            wait_until_processed(server)
+            log(f"posc-sim: upload to 999, {LATENCY_CLIENTS} users at the Locust users' pace")
+            paced_999 = run_clients(replace(latency, think=THINK_SECONDS))
+            wait_until_processed(server)
+            log(f"posc-sim: upload to 999, {LATENCY_CLIENTS} users back to back")
+            saturated_999 = run_clients(latency)
+            wait_until_processed(server)
+            log("posc-sim beside bare Flask: hello world, status poll, download, in turns")
+            calm = beside_hello(bare, server, small, seconds)
     return Measurements(
         hello,
         bare_small,
@@ -415,6 +651,8 @@ def measure(folder: Path, seconds: float, small: bytes, big: bytes) -> Measureme
         saturated_999,
         status_poll,
         real_time_270,
+        calm,
+        wrk_figures,
     )
 
 
@@ -434,23 +672,21 @@ def _took(seconds: float, tally: Tally, what: str = "") -> str:
     return f"{seconds:.2f} s{what}{_errors(tally)}"
 
 
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.0f} ms" if seconds >= 0.01 else f"{seconds * 1000:.1f} ms"
+
+
 def figures(found: Measurements, seconds: float) -> list[Figure]:
     """What is printed: each figure with its driver, each goal beside its ratio."""
     clients = f"bench client, {CLIENT_PROCESSES} processes x"
     rates = f"{clients} {_connections()} keep-alive connections, {seconds:g} s"
     serial = f"bench client, 1 connection, {BIG_UPLOADS} uploads one after another"
-    share = found.journal_on.rate / found.bare_small.rate if found.bare_small.rate else math.nan
     bare_big, simulator_big = _median(found.bare_big), _median(found.simulator_big)
     return [
         Figure("bare Flask hello world, GET /", _per_second(found.hello, "req"), rates),
         Figure("bare Flask upload endpoint, 5 KB", _per_second(found.bare_small, "uploads"), rates),
-        Figure(
-            "posc-sim upload, journal on, 5 KB", _per_second(found.journal_on, "uploads"), rates
-        ),
-        Figure("  share of the bare upload endpoint", f"{share:.0%} (goal >= 50 %)"),
-        Figure(
-            "posc-sim upload, journal off, 5 KB", _per_second(found.journal_off, "uploads"), rates
-        ),
+        *_processed("journal on", found.journal_on, found.bare_small.rate, rates),
+        *_processed("journal off", found.journal_off, found.bare_small.rate, rates),
         Figure(
             "16 MB, bare endpoint: time to answer",
             _took(bare_big, found.bare_big, " median"),
@@ -465,7 +701,27 @@ def figures(found: Measurements, seconds: float) -> list[Figure]:
         *_rate_and_p99("JSON API status poll, GET batches/<tn>", found.status_poll, rates),
         *_rate_and_p99("CORE real-time 270 -> 271, SOAP", found.real_time_270, rates),
         *_latency(found.paced_999, seconds, "at the users' pace", THINK_SECONDS),
+        *_stalls(found.paced_999),
         *_latency(found.saturated_999, seconds, "back to back", None),
+        *_calm(found.calm, seconds),
+        *(_wrk(found.wrk, seconds) if found.wrk else [Figure("wrk", "not installed: no figures")]),
+    ]
+
+
+def _processed(journal: str, processed: Processed, bare_rate: float, driver: str) -> list[Figure]:
+    """Uploads/s with their 999s made, and the share of the bare save endpoint (the goal)."""
+    answers = processed.answered / processed.seconds
+    return [
+        Figure(
+            f"posc-sim upload, {journal}, 5 KB, processing included",
+            f"{processed.rate:,.0f} uploads/s{processed.errors}",
+            f"{driver}, then until the last job is done ({processed.drain:.1f} s more)",
+        ),
+        Figure(
+            "  share of the bare upload endpoint",
+            f"{processed.rate / bare_rate:.0%} (goal >= 50 %); answers alone {answers:,.0f}/s, "
+            f"{answers / bare_rate:.0%}",
+        ),
     ]
 
 
@@ -486,7 +742,7 @@ def _latency(
         f"bench client, {CLIENT_PROCESSES} processes x {threads} threads: upload, "
         f"poll every {POLL_INTERVAL_SECONDS:g} s, {pace}{seconds:g} s"
     )
-    goal = f" (goal <= {RESPONSE_DELAY_SECONDS + 1:g} s)" if think else " (past saturation)"
+    goal = f" (goal <= {PACED_999_GOAL_SECONDS:g} s)" if think else " (past saturation)"
     return [
         Figure(
             f"upload to 999, {LATENCY_CLIENTS} users {how}: p50",
@@ -495,6 +751,82 @@ def _latency(
         ),
         Figure("  p99", f"{tally.percentile(0.99):.2f} s{goal}"),
     ]
+
+
+def _stalls(tally: Tally) -> list[Figure]:
+    """Each single request of the paced run: its slowest against its own median."""
+    rows = []
+    for kind, latencies in sorted(tally.requests.items()):
+        median, slowest = statistics.median(latencies), max(latencies)
+        rows.append(
+            Figure(
+                f"  its {kind} requests: p50, p99, slowest",
+                f"{_ms(median)}, {_ms(percentile(latencies, 0.99))}, {_ms(slowest)} "
+                f"({slowest / median:.0f}x the median; goal <= {STALL_GOAL}x)",
+                f"{len(latencies)} requests",
+            )
+        )
+    return rows
+
+
+def _calm(tally: Tally, seconds: float) -> list[Figure]:
+    """p99 of a status poll and a download beside the bare hello world's, in turns."""
+    driver = (
+        f"bench client, {CLIENT_PROCESSES} processes x {PACED_CLIENTS // CLIENT_PROCESSES} "
+        f"threads, {PACED_THINK_SECONDS[0]:g}-{PACED_THINK_SECONDS[1]:g} s between requests, "
+        f"turns of {TURN_SECONDS:g} s, {3 * seconds:g} s"
+    )
+    hello = percentile(tally.requests.get(HELLO, []), 0.99)
+    rows = [Figure("calm pace, in turns: p99 of each", _errors(tally).strip() or "", driver)]
+    for kind in (HELLO, POLL, DOWNLOAD):
+        latencies = tally.requests.get(kind, [])
+        p99 = percentile(latencies, 0.99)
+        goal = (
+            ""
+            if kind == HELLO
+            else f" = {p99 / hello:.1f}x the hello world (goal <= {LATENCY_GOAL:g}x)"
+        )
+        rows.append(
+            Figure(
+                f"  {kind}",
+                f"{_ms(p99)}{goal}",
+                f"{len(latencies)} requests, p50 {_ms(percentile(latencies, 0.5))}",
+            )
+        )
+    return rows
+
+
+def _wrk(found: WrkFigures, seconds: float) -> list[Figure]:
+    """wrk's figures: throughput with processing included, and latency without a Python client."""
+    driver = f"wrk, {WRK_CONNECTIONS} connections, {seconds:g} s"
+    bare = found.bare_upload.answered / found.bare_upload.seconds
+    simulator = found.simulator_upload
+    processed = simulator.answered / (simulator.seconds + found.simulator_drain)
+    return [
+        Figure(
+            "wrk: bare Flask upload endpoint, 5 KB", _wrk_rate(found.bare_upload, "uploads"), driver
+        ),
+        Figure(
+            "wrk: posc-sim upload, journal on, processing included",
+            f"{processed:,.0f} uploads/s",
+            f"{driver}, then until the last job is done ({found.simulator_drain:.1f} s more)",
+        ),
+        Figure(
+            "  share of the bare upload endpoint",
+            f"{processed / bare:.0%} (goal >= 50 %); answers alone "
+            f"{simulator.answered / simulator.seconds:,.0f}/s",
+        ),
+        Figure("wrk: bare Flask hello world", _wrk_rate(found.hello, "req"), driver),
+        Figure("wrk: posc-sim status poll", _wrk_rate(found.status_poll, "req"), driver),
+    ]
+
+
+def _wrk_rate(result: WrkResult, unit: str) -> str:
+    failed = f", {result.failed} failed" if result.failed else ""
+    return (
+        f"{result.answered / result.seconds:,.0f} {unit}/s; p50 {_ms(result.p50)}, "
+        f"p99 {_ms(result.p99)}, slowest {_ms(result.slowest)}{failed}"
+    )
 
 
 def print_table(rows: list[Figure]) -> None:
@@ -518,7 +850,8 @@ def main() -> None:
     print(
         f"posc-sim benchmark on {os.cpu_count()} cores; every server: gunicorn gthread, "
         f"{SERVER.workers} workers x {SERVER.threads} threads; {time.monotonic() - started:.0f} s; "
-        f"1-minute load average {load_before:.1f} before (other work on the machine skews it)"
+        f"1-minute load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after "
+        "(other work on the machine skews it)"
     )
     print_table(figures(found, options.seconds))
 
