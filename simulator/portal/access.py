@@ -43,6 +43,8 @@ from simulator.store.models import SecurityQuestion, User
 RESET_TRIES = 2
 CREDENTIAL_FAULTS = kinds(ActsIn.PORTAL, "lockout", "force_password_change")
 CALL_FAULTS = kinds(ActsIn.PORTAL, "session_expired")
+# Lanes in which password checks that missed the credential cache queue, by their digest.
+CHECK_LANES = 64
 SESSION_FAULTS = CREDENTIAL_FAULTS | CALL_FAULTS
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 US_PHONE_PATTERN = re.compile(r"^(\+?1[\s.-]?)?\(?[2-9]\d{2}\)?[\s.-]?\d{3}[\s.-]?\d{4}$")
@@ -112,12 +114,19 @@ class ProfileChange:
 
 
 class CredentialCache:
-    """Remembers briefly which password hash a password was verified against.
+    """Remembers which password hash a password was verified against, while it is in use.
 
     A slow hash is a cost per login, not per API call. The key is a keyed digest of site, user
     and password (the password itself is never kept); a hit counts only while the account
     still has the same password hash, so a password change or reset in any worker process
     invalidates it without any message between processes.
+
+    Two things keep the slow hash from stalling a busy client's calls. An entry lasts
+    ``ttl_seconds`` after its last use, not after it was made: a client that calls all the
+    time is one long login, never hashed again while its password stands (an entry that
+    expired at a fixed time made every call of that moment hash at once, each thread on its
+    own, which held the processes' cores for a second). And the calls that miss together wait
+    for one check (:meth:`verified`) instead of each running its own.
     """
 
     def __init__(self, ttl_seconds: float = 60.0, max_entries: int = 10_000) -> None:
@@ -126,22 +135,52 @@ class CredentialCache:
         self._max_entries = max_entries
         self._entries: dict[bytes, tuple[str, float]] = {}
         self._lock = threading.Lock()
+        self._checks = [threading.Lock() for _ in range(CHECK_LANES)]
 
     def _digest(self, site: str, user_id: str, password: str) -> bytes:
         message = f"{site}\0{user_id}\0{password}".encode()
         return hmac.new(self._key, message, hashlib.sha256).digest()
 
-    def confirms(self, site: str, user_id: str, password: str, password_hash: str) -> bool:
-        with self._lock:
-            entry = self._entries.get(self._digest(site, user_id, password))
-        return entry is not None and entry[1] > time.monotonic() and entry[0] == password_hash
+    def verified(
+        self,
+        site: str,
+        user_id: str,
+        password: str,
+        password_hash: str,
+        check: Callable[[], bool],
+    ) -> bool:
+        """Whether ``password`` matches ``password_hash``: remembered, or ``check()`` once.
 
-    def remember(self, site: str, user_id: str, password: str, password_hash: str) -> None:
+        Calls with the same credentials that miss at the same moment queue for one lane:
+        the first runs ``check``, the others find its answer remembered. (Wrong passwords
+        are not remembered, so each is checked, one after another.)
+        """
+        digest = self._digest(site, user_id, password)
+        if self._hit(digest, password_hash):
+            return True
+        with self._checks[digest[0] % CHECK_LANES]:
+            if self._hit(digest, password_hash):
+                return True
+            right = check()
+            if right:
+                self._remember(digest, password_hash)
+            return right
+
+    def _hit(self, digest: bytes, password_hash: str) -> bool:
+        """A live entry for the same hash; using it keeps it alive for another ``ttl``."""
+        now = time.monotonic()
+        with self._lock:
+            entry = self._entries.get(digest)
+            if entry is None or entry[1] <= now or entry[0] != password_hash:
+                return False
+            self._entries[digest] = (password_hash, now + self._ttl)
+            return True
+
+    def _remember(self, digest: bytes, password_hash: str) -> None:
         with self._lock:
             if len(self._entries) >= self._max_entries:
                 self._entries.clear()
-            expires = time.monotonic() + self._ttl
-            self._entries[self._digest(site, user_id, password)] = (password_hash, expires)
+            self._entries[digest] = (password_hash, time.monotonic() + self._ttl)
 
 
 class AccountService:
@@ -185,11 +224,14 @@ class AccountService:
                 raise AccountLockedError(_LOCKED_MESSAGE)
             checked_hash = facts.password_hash
             # The slow hash runs here, outside any write lock.
-            right = self._credentials.confirms(
-                site, user_id, password, checked_hash
-            ) or self._hasher.verify(checked_hash, password)
+            right = self._credentials.verified(
+                site,
+                user_id,
+                password,
+                checked_hash,
+                lambda: self._hasher.verify(checked_hash, password),
+            )
             if right and facts.failed_logins == 0:
-                self._credentials.remember(site, user_id, password, checked_hash)
                 return self._view(connection, facts)
         with self._database.transaction() as session:
             user = _find_user(session, site, user_id)
@@ -199,7 +241,6 @@ class AccountService:
                 raise AccountLockedError(_LOCKED_MESSAGE)
             if right and user.password_hash == checked_hash:
                 user.failed_logins = 0
-                self._credentials.remember(site, user_id, password, checked_hash)
                 return self._view(session, user)
             refusal = self._count_failure(user)
         raise refusal  # after the commit, so the count stands
