@@ -13,6 +13,7 @@ from simulator.app import create_app
 from simulator.portal.processing import BackgroundWorker
 from simulator.runtime import Runtime
 from simulator.settings import Settings
+from simulator.store.checkpoints import Checkpointer
 from simulator.store.sweep import Sweeper
 from simulator.workers import deadline_thread_worker
 
@@ -36,6 +37,8 @@ def process_app(settings: Settings) -> Flask:
     gunicorn calls this in each worker after the fork, so no thread or connection crosses it.
     """
     runtime = Runtime.open(settings)
+    if Checkpointer.wanted(runtime.database):
+        Checkpointer(runtime.database).start()
     app = create_app(settings, runtime)
     BackgroundWorker(runtime.processor, name=f"pid{os.getpid()}").start()
     Sweeper(
