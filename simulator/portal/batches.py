@@ -26,6 +26,7 @@ from simulator.portal.errors import (
     UploadTooLargeError,
 )
 from simulator.portal.files import FileView, files_of_batch
+from simulator.portal.journal import AlsoRecord
 from simulator.portal.transactions import upload_type
 from simulator.portal.zips import ExpansionBudget, extract_members, looks_like_zip
 from simulator.settings import SiteSettings
@@ -106,10 +107,13 @@ class BatchService:
         provider_id: str,
         transaction_type: str,
         files: Sequence[IncomingFile],
+        also_record: AlsoRecord | None = None,
     ) -> Receipt:
         """Keep an upload and queue its processing; a refusal keeps nothing.
 
         The caller still owns the pending blobs and discards whatever was not committed.
+        ``also_record`` (the request's journal entry) is written in the same transaction as
+        the batch, its files and its job: one commit per upload.
         """
         provider = account.provider(provider_id)
         kind = upload_type(transaction_type)
@@ -146,6 +150,8 @@ class BatchService:
                             session, account.site, receipt.tracking_number
                         ),
                     )
+                if also_record is not None:
+                    also_record(session, receipt.tracking_number)
         except BaseException:
             for _, blob in stored:
                 self._blobs.delete(blob.key)

@@ -13,6 +13,7 @@ from simulator.clock import Clock
 from simulator.portal.access import AccountView
 from simulator.portal.dates import EASTERN, end_of_day, months_before, start_of_day
 from simulator.portal.errors import InvalidRequestError, NotFoundError
+from simulator.portal.journal import AlsoRecord
 from simulator.portal.transactions import download_type
 from simulator.settings import SiteSettings
 from simulator.store import files as stored_files
@@ -180,24 +181,36 @@ class FileService:
         file_id: str,
         provider_id: str | None = None,
         transaction_types: Sequence[str] | None = None,
+        also_record: AlsoRecord | None = None,
     ) -> tuple[FileView, IO[bytes]]:
         """Open a file of one of the account's providers and mark it downloaded now.
 
         ``provider_id`` narrows the search to that provider's files, ``transaction_types`` to
         files of those types: a file outside them is not found, and not marked.
+        ``also_record`` (the request's journal entry) is written in the transaction that marks
+        the file, once the file is open: one commit per download, none if it cannot be read.
         """
         now = self._clock.now()
         allowed = [provider.provider_id for provider in account.providers]
         if provider_id is not None:
             allowed = [account.provider(provider_id).provider_id]
-        with self._database.writing() as connection:
-            found = stored_files.mark_downloaded(
-                connection, account.site, file_id, allowed, now, transaction_types
-            )
-        if found is None:
-            raise NotFoundError(f"There is no file {file_id!r} for your providers.")
-        view = FileView(*found)
-        return view, self._blobs.open(view.blob_key)
+        handle: IO[bytes] | None = None
+        try:
+            with self._database.writing() as connection:
+                found = stored_files.mark_downloaded(
+                    connection, account.site, file_id, allowed, now, transaction_types
+                )
+                if found is None:
+                    raise NotFoundError(f"There is no file {file_id!r} for your providers.")
+                view = FileView(*found)
+                handle = self._blobs.open(view.blob_key)
+                if also_record is not None:
+                    also_record(connection, view.tracking_number)
+        except BaseException:
+            if handle is not None:
+                handle.close()
+            raise
+        return view, handle
 
     def keep_acknowledgment(self, account: AccountView, provider_id: str, content: bytes) -> str:
         """Keep a submitter's 999 for a file it retrieved, in the site's file store; its key."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -11,6 +12,10 @@ from simulator.store import journal as stored
 from simulator.store.database import Database, Executor
 
 DEFAULT_LIMIT = 1000
+# What a request's own write transaction also records: the request's journal entry, written
+# by the door that knows it (given the executor and the upload's tracking number), so an
+# upload or a download is one commit instead of two.
+AlsoRecord = Callable[[Executor, str | None], None]
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,12 @@ class Journal:
         self._max_entries = max_entries
 
     def record(self, event: JournalEvent, session: Executor | None = None) -> None:
-        """Add an entry in ``session``'s write transaction, or in a transaction of its own."""
+        """Count and add an entry in ``session``'s write transaction, or in one of its own."""
+        self.count(event)
+        self.write(event, session)
+
+    def count(self, event: JournalEvent) -> None:
+        """Count the event in ``posc_sim_requests_total`` (journal on or off)."""
         self._meter.count(
             "posc_sim_requests",
             {
@@ -69,6 +79,10 @@ class Journal:
                 "outcome": event.outcome,
             },
         )
+
+    def write(self, event: JournalEvent, session: Executor | None = None) -> None:
+        """Add the entry uncounted: whoever writes it inside a transaction that may still roll
+        back counts it once the answer stands."""
         if not self._enabled:
             return
         if session is None:

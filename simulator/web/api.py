@@ -14,7 +14,7 @@ from simulator.web.certification import organization_json
 from simulator.web.context import runtime, site
 from simulator.web.criteria import file_search
 from simulator.web.downloads import file_response
-from simulator.web.journaling import note_subject
+from simulator.web.journaling import entry_within, note_subject
 from simulator.web.operations import Door
 from simulator.web.uploads import form_and_files
 
@@ -125,9 +125,8 @@ def upload() -> tuple[Response, int]:
     provider_id = form.get("provider_id", "")
     note_subject(provider_id=provider_id)
     receipt = runtime().batches.receive(
-        _account(), provider_id, form.get("transaction_type", ""), files
+        _account(), provider_id, form.get("transaction_type", ""), files, entry_within(201)
     )
-    note_subject(tracking_number=receipt.tracking_number)
     body = {
         "tracking_number": receipt.tracking_number,
         "site": receipt.site,

@@ -12,7 +12,7 @@ from simulator.portal.transactions import download_types, upload_types
 from simulator.web.context import runtime, site
 from simulator.web.criteria import file_search
 from simulator.web.downloads import file_response
-from simulator.web.journaling import note_subject
+from simulator.web.journaling import entry_within, note_subject
 from simulator.web.operations import Door
 from simulator.web.refusals import refused
 from simulator.web.sessions import current_account, require_sign_in
@@ -50,11 +50,10 @@ def upload() -> ResponseReturnValue:
         provider_id = form.get("provider_id", "")
         note_subject(provider_id=provider_id)
         receipt = runtime().batches.receive(
-            account, provider_id, form.get("transaction_type", ""), files
+            account, provider_id, form.get("transaction_type", ""), files, entry_within(200)
         )
     except RefusalError as refusal:
         return _upload_page(account, error=refusal.message), refused(refusal)
-    note_subject(tracking_number=receipt.tracking_number)
     return render_template("upload_done.html", account=account, receipt=receipt)
 
 

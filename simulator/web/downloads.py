@@ -8,12 +8,11 @@ from werkzeug.wsgi import wrap_file
 from simulator.portal.access import AccountView
 from simulator.portal.files import zipped
 from simulator.web.context import runtime
-from simulator.web.journaling import note_subject
+from simulator.web.journaling import entry_within
 
 
 def file_response(account: AccountView, file_id: str, as_zip: bool) -> Response:
-    view, handle = runtime().files.download(account, file_id)
-    note_subject(tracking_number=view.tracking_number)
+    view, handle = runtime().files.download(account, file_id, also_record=entry_within(200))
     if as_zip:
         handle = zipped(view, handle)
         name, mimetype, size = f"{view.file_name}.zip", "application/zip", None

@@ -14,7 +14,8 @@ import time
 from flask import Response, g, request, session
 
 from simulator.faults.service import fired_rule
-from simulator.portal.journal import JournalEvent
+from simulator.portal.journal import AlsoRecord, JournalEvent
+from simulator.store.database import Executor
 from simulator.web.context import runtime, site
 from simulator.web.operations import request_entry
 
@@ -25,6 +26,7 @@ PROVIDER_KEY = "journal_provider_id"
 TRACKING_KEY = "journal_tracking_number"
 USER_KEY = "journal_user_id"
 STARTED_KEY = "request_started"
+WRITTEN_KEY = "journal_written_with_status"  # the entry went into the request's own commit
 CREDENTIAL_REFUSALS = frozenset({"invalid_credentials", "account_locked"})
 CALL_CHANNELS = frozenset({"api", "core"})  # every call carries its credentials
 
@@ -53,36 +55,67 @@ def note_start() -> None:
     setattr(g, STARTED_KEY, time.perf_counter())
 
 
+def entry_within(status: int) -> AlsoRecord:
+    """This request's journal entry, as answered with ``status``, for the domain to write in
+    its own write transaction: an upload or a download is then one commit, not two.
+
+    After the answer the entry is counted, not written again; unless the answer is not
+    ``status`` after all (the transaction failed after the entry was in it, so the entry was
+    rolled back with it), in which case the request is journaled as any other.
+    """
+
+    def write(executor: Executor, tracking_number: str | None) -> None:
+        note_subject(tracking_number=tracking_number)
+        operation = request_entry().journaled_operation(request.method)
+        if operation is None or request.environ.get(JOURNALED_KEY):
+            return
+        runtime().journal.write(_event(operation, status), executor)
+        setattr(g, WRITTEN_KEY, status)
+
+    return write
+
+
 def record_request(response: Response) -> Response:
     """``after_request``: journal the request if its endpoint has an operation."""
     entry = request_entry()
     operation = entry.journaled_operation(request.method)
     if operation is None or request.environ.get(JOURNALED_KEY):
         return response
-    outcome = g.get(OUTCOME_KEY) or ("ok" if response.status_code < 400 else "error")
-    if entry.channel in CALL_CHANNELS and outcome in CREDENTIAL_REFUSALS:
-        operation = "login"
     services = runtime()
     started = g.get(STARTED_KEY)
     if started is not None:
-        labels = {"site": site().code, "operation": operation}
+        labels = {"site": site().code, "operation": _operation(operation)}
         services.meter.observe("posc_sim_request_seconds", labels, time.perf_counter() - started)
     try:
-        services.journal.record(
-            JournalEvent(
-                site=site().code,
-                operation=operation,
-                outcome=outcome,
-                status=response.status_code,
-                user_id=_user_id(),
-                provider_id=g.get(PROVIDER_KEY),
-                tracking_number=g.get(TRACKING_KEY),
-                fault_id=fired_rule.get(),
-            )
-        )
+        event = _event(operation, response.status_code)
+        if g.get(WRITTEN_KEY) == response.status_code:
+            services.journal.count(event)
+        else:
+            services.journal.record(event)
     except Exception:  # the journal must never turn an answer into an error
         LOG.exception("could not journal %s %s", request.method, request.path)
     return response
+
+
+def _operation(operation: str) -> str:
+    """A failed credential check on an API or CORE call is journaled as ``login``."""
+    outcome = g.get(OUTCOME_KEY)
+    if request_entry().channel in CALL_CHANNELS and outcome in CREDENTIAL_REFUSALS:
+        return "login"
+    return operation
+
+
+def _event(operation: str, status: int) -> JournalEvent:
+    return JournalEvent(
+        site=site().code,
+        operation=_operation(operation),
+        outcome=g.get(OUTCOME_KEY) or ("ok" if status < 400 else "error"),
+        status=status,
+        user_id=_user_id(),
+        provider_id=g.get(PROVIDER_KEY),
+        tracking_number=g.get(TRACKING_KEY),
+        fault_id=fired_rule.get(),
+    )
 
 
 def _user_id() -> str | None:
