@@ -4,58 +4,23 @@ batches end quietly (no traceback in the log), are counted, and are never tried 
 from __future__ import annotations
 
 import re
-import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import requests
-from sqlalchemy import text
 
-from posc_sim_fixtures.x12_builders import Submitter, build_837p
 from simulator.settings import Settings
 from simulator.store.database import Database
 from simulator.testing.server import SimulatorServer, start_server
-from tests.e2e.conftest import add_user
+from tests.e2e.conftest import add_user, jobs_where, streamed_uploads, wait_until
 
 pytestmark = pytest.mark.server
 
 USER_ID = "RESET01"
 UPLOAD_THREADS = 4
 MAX_ROUNDS = 10
-WAIT_SECONDS = 60.0
 WIPED = re.compile(r'posc_sim_processing_seconds_count\{result="wiped",site="test"\} (\S+)')
-
-
-def wait_until(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while not condition():
-        assert time.monotonic() < deadline, f"{what}: not reached in {WAIT_SECONDS:g} s"
-        time.sleep(0.01)
-
-
-def upload_until_stopped(
-    server: SimulatorServer, password: str, codes: list[int], stop: threading.Event
-) -> None:
-    claim = build_837p(Submitter(USER_ID), claims=5)
-    session = requests.Session()
-    session.auth = (USER_ID, password)
-    while not stop.is_set():
-        answer = session.post(
-            f"{server.test_url}/api/v1/batches",
-            data={"provider_id": "110048577A", "transaction_type": "837P"},
-            files={"files": ("claims.txt", claim)},
-            timeout=30,
-        )
-        codes.append(answer.status_code)
-
-
-def jobs_where(database: Database, condition: str) -> int:
-    with database.connected() as connection:
-        return int(
-            connection.execute(text(f"SELECT count(*) FROM jobs WHERE {condition}")).one()[0]
-        )
 
 
 def wiped_jobs(server: SimulatorServer) -> float:
@@ -66,27 +31,15 @@ def wiped_jobs(server: SimulatorServer) -> float:
 def reset_while_jobs_run(server: SimulatorServer, database: Database) -> list[int]:
     """Uploads from several threads, a reset of the test site while a job runs; the codes the
     uploads got."""
-    _, password = add_user(server, "test", USER_ID)
-    codes: list[int] = []
-    stop = threading.Event()
-    senders = [
-        threading.Thread(target=upload_until_stopped, args=(server, password, codes, stop))
-        for _ in range(UPLOAD_THREADS)
-    ]
-    for sender in senders:
-        sender.start()
-    try:
+    user = add_user(server, "test", USER_ID)
+    with streamed_uploads(server, user, UPLOAD_THREADS) as answers:
         wait_until(lambda: jobs_where(database, "state = 'running'") > 0, "a job running")
         reset = requests.post(
             f"{server.control_url}/reset", json={"site": "test", "dataset": "empty"}, timeout=60
         )
         assert reset.status_code == 200, reset.text
         time.sleep(0.2)  # uploads go on against the wiped site
-    finally:
-        stop.set()
-        for sender in senders:
-            sender.join(timeout=60)
-    return codes
+    return [answer.status_code for answer in answers]
 
 
 def test_a_reset_while_jobs_run_ends_their_jobs_quietly_counted_and_never_retried(
