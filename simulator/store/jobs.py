@@ -130,7 +130,9 @@ _JOB_DONE = (
     .values(state="done")
 )
 _JOB_FAILED = update(Job).where(Job.id == bindparam("job_id"))
-_JOB_HOLDER = select(Job.batch_id, Job.state, Job.claimed_by).where(Job.id == bindparam("job_id"))
+_JOB_HOLDER = select(Job.batch_id, Job.state, Job.claimed_by, Job.attempts).where(
+    Job.id == bindparam("job_id")
+)
 _HOLDERS = select(Job.claimed_by).where(Job.state == "running").distinct()
 _RELEASE = (
     update(Job)
@@ -203,14 +205,19 @@ class JobQueue:
             raise LostClaimError(job.job_id)
 
     def fate(self, job: ClaimedJob) -> Fate:
-        """Whether ``job`` is still its worker's, was taken by another, or is gone."""
+        """Whether ``job`` is still its worker's, was taken by another, or is gone.
+
+        Another worker's claim counts one more attempt. A row under the same ID that has no
+        more attempts is a new job: SQLite hands a wiped row's ID (and its batch's) to the
+        next row.
+        """
         with self._database.connected() as connection:
             row = connection.execute(_JOB_HOLDER, {"job_id": job.job_id}).first()
-        if row is None or row.batch_id != job.batch_id:  # SQLite may give a wiped ID again
+        if row is None or row.batch_id != job.batch_id:
             return Fate.GONE
         if row.state == "running" and row.claimed_by == job.worker:
             return Fate.HELD
-        return Fate.TAKEN
+        return Fate.TAKEN if row.attempts > job.attempts else Fate.GONE
 
     def release(self, abandoned: Callable[[str], bool], now: datetime) -> Counter[str]:
         """Queue again, due at ``now``, the running jobs of the holders ``abandoned`` says are

@@ -11,9 +11,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
 from simulator.clock import real_now
+from simulator.control.seeding import reset_sites
 from simulator.holders import Holder, Machine, this_machine, this_process
 from simulator.runtime import Runtime
-from simulator.store.jobs import LEASE
+from simulator.store.jobs import LEASE, Fate, JobQueue
 from simulator.store.models import Job
 from tests.web.helpers import basic, create_user, upload
 
@@ -44,6 +45,23 @@ def test_a_job_abandoned_by_a_dead_worker_is_finished(
     with runtime.database.reading() as session:
         job = session.scalars(select(Job)).one()
         assert (job.state, job.attempts, job.claimed_by) == ("done", 2, "survivor")
+
+
+def test_a_job_taken_over_after_its_lease_is_told_from_one_held_or_wiped(
+    client: FlaskClient, runtime: Runtime
+) -> None:
+    create_user(client, "test", "ALICE01")
+    upload(client, "test", "ALICE01", [(b"not x12", "x.txt")])
+    slow = runtime.processor.claim("worker-slow")
+    assert slow is not None
+    with runtime.database.transaction() as session:
+        session.execute(update(Job).values(claimed_at=real_now() - LEASE - timedelta(seconds=1)))
+    taker = runtime.processor.claim("worker-taker")
+    assert taker is not None
+    queue = JobQueue(runtime.database)
+    assert (queue.fate(slow), queue.fate(taker)) == (Fate.TAKEN, Fate.HELD)
+    reset_sites(runtime, ["test"], "empty", 1)
+    assert (queue.fate(slow), queue.fate(taker)) == (Fate.GONE, Fate.GONE)
 
 
 def finished_pid() -> int:

@@ -85,3 +85,37 @@ def test_a_job_whose_batch_a_reset_wipes_ends_quietly_and_is_counted(
     assert (orphans.blobs, orphans.temporary) == ([], [])
     metrics = client.get("/_sim/v1/metrics").get_data(as_text=True)
     assert 'posc_sim_processing_seconds_count{result="wiped",site="test"} 1.0' in metrics
+
+
+def test_a_wiped_job_is_told_from_a_new_upload_that_takes_its_numbers_again(
+    client: FlaskClient,
+    runtime: Runtime,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SQLite hands a wiped row's ID to the next row: the new job is not the wiped one's."""
+    claim = build_837p(Submitter("ALICE01"), claims=3)
+
+    def upload_claim() -> int:
+        create_user(client, "test", "ALICE01")
+        answer = upload(client, "test", "ALICE01", [(claim, "claims.txt")])
+        assert answer.status_code == 201
+        return int(answer.get_json()["tracking_number"])
+
+    def wipe_and_upload_again() -> None:
+        reset_sites(runtime, ["test"], "empty", 1)
+        upload_claim()
+
+    upload_claim()
+    while_reading(monkeypatch, runtime, wipe_and_upload_again)
+    caplog.set_level(logging.INFO)
+
+    assert runtime.processor.run_pending("worker", limit=1) == 1
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING or r.exc_info] == []
+    with runtime.database.reading() as session:
+        job = session.scalars(select(Job).where(Job.site == "test")).one()
+        assert (job.state, job.attempts) == ("queued", 0)  # the new upload's, untouched
+    assert runtime.processor.run_pending("worker") == 1
+    metrics = client.get("/_sim/v1/metrics").get_data(as_text=True)
+    assert 'posc_sim_processing_seconds_count{result="wiped",site="test"} 1.0' in metrics
+    assert 'posc_sim_processing_seconds_count{result="done",site="test"} 1.0' in metrics
