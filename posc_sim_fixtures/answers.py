@@ -18,10 +18,9 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
 
-from posc_sim_fixtures.members import DOCUMENTED_MEMBERS
+from posc_sim_fixtures.members import DOCUMENTED_REQUEST_MEMBERS as ASKED_ABOUT
 from posc_sim_fixtures.x12_builders import (
     ClaimRef,
-    Member,
     Submitter,
     build_270,
     build_276,
@@ -41,10 +40,6 @@ from simulator.x12.report import ValidationReport
 from simulator.x12.writer import MASSHEALTH_ID, Segment
 
 APPLICATION_ADVICE_VERSION = "005010X186A1"
-ASKED_ABOUT = tuple(
-    Member(m.member_id, m.first_name, m.last_name, m.birth_date, m.gender)
-    for m in DOCUMENTED_MEMBERS
-)
 Request = Callable[[Submitter, Sequence[ClaimRef], datetime], bytes]
 # The request each generated answer answers: its upload type, and how it is built.
 REQUESTS: dict[str, tuple[str, Request]] = {
