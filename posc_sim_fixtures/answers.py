@@ -20,6 +20,7 @@ from functools import partial
 
 from posc_sim_fixtures.members import DOCUMENTED_REQUEST_MEMBERS as ASKED_ABOUT
 from posc_sim_fixtures.x12_builders import (
+    NAME_LENGTH,
     ClaimRef,
     Submitter,
     build_270,
@@ -27,6 +28,7 @@ from posc_sim_fixtures.x12_builders import (
     build_278,
     build_837p,
     draw_claims,
+    x12_text,
 )
 from simulator.portal.access import ProviderView
 from simulator.portal.answering import Answerer, examine
@@ -161,7 +163,7 @@ def _application_advice(
             "WQ",  # accepted
         ],
         ["N1", "41", "MASSHEALTH", "46", MASSHEALTH_ID],
-        ["N1", "40", provider.name, "46", provider.provider_id],
+        ["N1", "40", x12_text(provider.name, NAME_LENGTH), "46", provider.provider_id],
     ]
     sets = [(group, result) for group in interchange.groups for result in group.sets]
     for (group, result), reference in zip(sets, references, strict=True):

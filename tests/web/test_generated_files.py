@@ -20,11 +20,14 @@ from simulator.x12.validate import Expectation, validate_structure
 from tests.web.helpers import basic, create_user
 
 PROVIDER = "110048577A"
+# Separators of our X12 in the name: a generated file must not carry them into its segments.
+PROVIDER_NAME = "O'Brien * Sons ~ Care: North^East"
 USER = "MCO0001"
 X12_DOWNLOADS = [kind for kind in download_types() if kind.is_x12]
 # pyx12 4.0 has 5010 maps for these; for 005010X279A1 (271), X212 (277), X217 (278), X186A1
 # (824) it has none, and it reads no interchange without a functional group (a TA1's).
 PYX12_MAPPED = {"277CA", "820", "834", "834D", "834M", "835", "999"}
+NPI = "1234567893"
 FROZEN_AT = "2026-03-02T10:15:00-05:00"
 
 
@@ -72,6 +75,9 @@ def test_every_outbound_x12_type_is_generated_downloadable_and_valid_on_both_sit
     client: FlaskClient, pyx12_accepts: Callable[[bytes], tuple[bool, str]], kind: TransactionType
 ) -> None:
     for site in SITES:
+        provider = {"site": site, "provider_id": PROVIDER, "name": PROVIDER_NAME, "npi": NPI}
+        created = client.post("/_sim/v1/providers", json=provider)
+        assert created.status_code == 201, created.get_json()
         create_user(client, site, USER)
         data = generated_download(client, site, kind.code)
         assert data[:3] == b"ISA"
