@@ -129,3 +129,20 @@ def test_generated_files_are_the_same_for_the_same_seed_and_differ_for_another(
     assert generated_after_reset(client, 41) == first
     other = generated_after_reset(client, 42)
     assert [code for code in first if other[code] == first[code]] == []
+
+
+def test_on_a_site_with_no_roster_the_answers_say_so_and_stay_valid(
+    client: FlaskClient, pyx12_accepts: Callable[[bytes], tuple[bool, str]]
+) -> None:
+    emptied = client.post("/_sim/v1/reset", json={"site": "test", "dataset": "empty"})
+    assert emptied.status_code == 200, emptied.get_json()
+    create_user(client, "test", USER)
+    for kind in X12_DOWNLOADS:
+        data = generated_download(client, "test", kind.code)
+        check_structure(kind, "test", data)
+        if kind.code in PYX12_MAPPED:
+            valid, objections = pyx12_accepts(data)
+            assert valid, objections
+    assert b"\nAAA*Y**75*C~" in generated_download(client, "test", "271")  # not found
+    assert b"\nSTC*A3:33*" in generated_download(client, "test", "277CA")  # rejected
+    assert b"\nHCR*A3**33~" in generated_download(client, "test", "278")  # not certified
