@@ -12,7 +12,7 @@ in the shape of 005010X186A1, accepting each claim set of a generated claim file
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -42,28 +42,7 @@ from simulator.x12.report import ValidationReport
 from simulator.x12.writer import MASSHEALTH_ID, Segment
 
 APPLICATION_ADVICE_VERSION = "005010X186A1"
-Request = Callable[[Submitter, Sequence[ClaimRef], datetime], bytes]
-# The request each generated answer answers: its upload type, and how it is built.
-REQUESTS: dict[str, tuple[str, Request]] = {
-    "271": ("270", lambda submitter, _, at: build_270(submitter, members=ASKED_ABOUT, at=at)),
-    "277": ("276", lambda submitter, claims, at: build_276(submitter, claims=claims, at=at)),
-    "278": (
-        "278",
-        lambda submitter, _, at: build_278(
-            submitter, requests=len(ASKED_ABOUT), members=ASKED_ABOUT, at=at
-        ),
-    ),
-    **dict.fromkeys(
-        ("277CA", "999", "TA1", "824"),
-        (
-            "837P",
-            lambda submitter, _, at: build_837p(
-                submitter, claims=len(ASKED_ABOUT), members=ASKED_ABOUT, at=at
-            ),
-        ),
-    ),
-}
-GENERATED_ANSWERS = tuple(REQUESTS)
+GENERATED_ANSWERS = ("271", "277", "278", "277CA", "999", "TA1", "824")
 ACKNOWLEDGEMENTS = ("999", "TA1")
 
 
@@ -104,7 +83,6 @@ def generated_answer(
 ) -> bytes:
     """The simulator's ``transaction_type`` answer to a request of ``provider``, made at
     ``now``: the same for the same seed, roster and control numbers."""
-    request_type, build = REQUESTS[transaction_type]
     submitter = Submitter(
         provider.provider_id,
         provider_id=provider.provider_id,
@@ -115,7 +93,7 @@ def generated_answer(
         provider_name=provider.name,
     )
     claims = draw_claims(submitter, ASKED_ABOUT, now)
-    data = build(submitter, claims, now)
+    request_type, data = _request(transaction_type, submitter, claims, now)
     answerer = Answerer(
         profile=profile,
         provider=provider,
@@ -137,6 +115,19 @@ def generated_answer(
     else:
         files = answerer.responses(kind, report, content)[0]
     return dict(files)[transaction_type]
+
+
+def _request(
+    answer_type: str, submitter: Submitter, claims: Sequence[ClaimRef], at: datetime
+) -> tuple[str, bytes]:
+    """The upload type and the bytes of the request an ``answer_type`` file answers."""
+    if answer_type == "271":
+        return "270", build_270(submitter, members=ASKED_ABOUT, at=at)
+    if answer_type == "277":
+        return "276", build_276(submitter, claims=claims, at=at)
+    if answer_type == "278":
+        return "278", build_278(submitter, requests=len(ASKED_ABOUT), members=ASKED_ABOUT, at=at)
+    return "837P", build_837p(submitter, claims=len(ASKED_ABOUT), members=ASKED_ABOUT, at=at)
 
 
 def _application_advice(
