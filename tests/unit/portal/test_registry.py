@@ -16,8 +16,8 @@ import pytest
 from posc_sim_fixtures.x12_builders import SUBMITTED_KINDS, Submitter, build
 from simulator.portal.access import ProviderView
 from simulator.portal.answering import Answerer, examine
-from simulator.portal.registry import REALTIME_TYPES, X12_BY_CODE, X12_UPLOADS, X12Transaction
 from simulator.portal.errors import UnknownTransactionTypeError
+from simulator.portal.registry import REALTIME_TYPES, X12_BY_CODE, X12_UPLOADS, X12Transaction
 from simulator.portal.transactions import download_type, upload_type, upload_types
 from simulator.sites import TEST
 from simulator.store.claims import ClaimRecord
