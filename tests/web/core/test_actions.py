@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree
 
 import pytest
@@ -208,3 +209,50 @@ def test_an_820_is_a_download_on_the_pages_and_the_api_and_an_upload_through_cor
     page = client.get("/test/batch/upload").get_data(as_text=True)
     assert 'value="834"' in page
     assert 'value="820"' not in page
+
+
+@pytest.mark.parametrize("site", SITES)
+def test_a_submission_of_the_other_sites_usage_indicator_is_acknowledged_with_its_ta1(
+    client: FlaskClient, runtime: Runtime, carol: str, site: str
+) -> None:
+    """ISA15 must be T on the test site and P on production, through CORE as on the pages."""
+    other = claims("prod" if site == "test" else "test")
+    submitted = fields("X12_837_Request_005010X222A1", payload=other)
+    answer = soap_call(
+        client, site, "BatchSubmitTransaction", submitted, user_id=carol, payload=other
+    )
+    assert answer.error_code == "Success", answer.fields
+    runtime.processor.run_pending()
+    ask = fields("X12_999_RetrievalRequest_005010X231A1", payload_id=submitted["PayloadID"])
+    ack = soap_call(client, site, "BatchSubmitAckRetrievalTransaction", ask, user_id=carol)
+    assert ack.fields["PayloadType"] == "X12_TA1_Response_00501X231A1"
+    assert ack.payload is not None
+    assert b"TA1*" in ack.payload
+    assert b"*R*020~" in ack.payload
+
+
+def test_the_file_list_follows_the_download_pages_rules_and_the_clock(
+    client: FlaskClient, runtime: Runtime, carol: str
+) -> None:
+    """New files first, each group oldest first; after six months of the simulated clock the
+    files are archived and no longer listed."""
+    runtime.clock.set(datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
+    runtime.clock.freeze(True)
+    older = place_file(client, "test", transaction_type="835")
+    runtime.clock.advance(timedelta(days=1))
+    newer = place_file(client, "test", transaction_type="835")
+
+    def listed() -> list[str]:
+        answer = soap_call(
+            client, "test", "BatchResultsRetrievalTransaction", file_list(), user_id=carol
+        )
+        assert answer.payload is not None
+        return [f.findtext("PayloadID") or "" for f in ElementTree.fromstring(answer.payload)]
+
+    assert listed() == [older["file_id"], newer["file_id"]]
+    ask = fields("X12_835_Response_005010X221A1", payload_id=older["file_id"])
+    retrieved = soap_call(client, "test", "BatchResultsRetrievalTransaction", ask, user_id=carol)
+    assert retrieved.error_code == "Success", retrieved.fields
+    assert listed() == [newer["file_id"], older["file_id"]]
+    runtime.clock.advance(timedelta(days=190))
+    assert listed() == []
