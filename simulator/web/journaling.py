@@ -1,9 +1,10 @@
 """One journal entry per account request of a site, written after the answer is decided.
 
-The operation comes from the site's operation table (:mod:`simulator.web.operations`), or
-from the door that declared it; the outcome is the refusal's error code when there was one,
-else ``ok``. A failed credential check on an API or CORE call is journaled as ``login``,
-since that is what failed.
+The operation and the channel (the door: ``web``, ``api`` or ``core``) come from the site's
+operation table (:mod:`simulator.web.operations`), the operation from the door that declared
+it where the body names it (CORE); the outcome is the refusal's error code when there was one,
+else ``ok``. A failed credential check on an API or CORE call is journaled as ``login``, since
+that is what failed.
 """
 
 from __future__ import annotations
@@ -108,6 +109,7 @@ def _operation(operation: str) -> str:
 def _event(operation: str, status: int) -> JournalEvent:
     return JournalEvent(
         site=site().code,
+        channel=request_entry().channel,
         operation=_operation(operation),
         outcome=g.get(OUTCOME_KEY) or ("ok" if status < 400 else "error"),
         status=status,
