@@ -40,7 +40,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from http.client import HTTPConnection, HTTPException
@@ -235,8 +235,13 @@ def drive(job: Job) -> Tally:
 
 def run_clients(job: Job) -> Tally:
     """The job in ``CLIENT_PROCESSES`` processes at once; their tallies added up."""
-    with multiprocessing.get_context("spawn").Pool(CLIENT_PROCESSES) as pool:
-        tallies = pool.map(drive, [job] * CLIENT_PROCESSES)
+    return run_jobs([job] * CLIENT_PROCESSES)
+
+
+def run_jobs(jobs: Sequence[Job]) -> Tally:
+    """Each job in a client process of its own, all at once; their tallies added up."""
+    with multiprocessing.get_context("spawn").Pool(len(jobs)) as pool:
+        tallies = pool.map(drive, jobs)
     total = Tally()
     for tally in tallies:
         total.merge(tally)
@@ -325,6 +330,12 @@ def _connections() -> int:
 
 def rate(port: int, request: Request, seconds: float) -> Tally:
     return run_clients(Job(port, request, _connections(), seconds))
+
+
+def spread_rate(ports: Sequence[int], request: Request, seconds: float) -> Tally:
+    """As :func:`rate`, each client process driving the next of several hosts in turn."""
+    hosts = [ports[number % len(ports)] for number in range(CLIENT_PROCESSES)]
+    return run_jobs([Job(port, request, _connections(), seconds) for port in hosts])
 
 
 def upload(path: str, content: bytes, authorization: str | None = None) -> Request:
@@ -507,7 +518,20 @@ def print_table(rows: list[Figure]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--seconds", type=float, default=8.0, help="per figure (default 8)")
+    parser.add_argument(
+        "--database",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="postgresql: SQLite beside PostgreSQL on one host, then two hosts on one "
+        "PostgreSQL database (loadtests/bench_databases.py), instead of the figures above",
+    )
     options = parser.parse_args()
+    if options.database == "postgresql":
+        # Imported here: that module builds on this one's client and requests.
+        from loadtests.bench_databases import compare_databases
+
+        compare_databases(options.seconds)
+        return
     started = time.monotonic()
     load_before = os.getloadavg()[0]
     log("building the 5 KB and 16 MB 837P files")

@@ -54,9 +54,16 @@ RETRY_TYPE = "RETRY"  # what loadtests/users.py reports a retried 503 as
 TIMESPAN = re.compile(r"^(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s?)?$")
 
 
-def start_posc_sim(data_dir: Path, *, journal: bool) -> SimulatorServer:
-    """``posc-sim serve`` as a load test meets it: default workers, the real password hash."""
+def start_posc_sim(
+    data_dir: Path, *, journal: bool, database_url: str | None = None
+) -> SimulatorServer:
+    """``posc-sim serve`` as a load test meets it: default workers, the real password hash.
+
+    Its database is SQLite in ``data_dir``, or the one ``database_url`` names.
+    """
     settings = {"POSC_SIM_JOURNAL_ENABLED": str(journal).lower()}
+    if database_url:
+        settings["POSC_SIM_DATABASE_URL"] = database_url
     try:
         return start_server(data_dir, env=settings, workers=None, hash_method=None)
     except ServerNotReadyError as error:

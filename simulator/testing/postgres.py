@@ -13,12 +13,19 @@ import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+if TYPE_CHECKING:
+    from pgserver.postgres_server import PostgresServer
+
 TEST_DATABASE_ENV = "POSC_SIM_TEST_DATABASE_URL"
+NEEDING_RESTART = (
+    "SELECT count(*) FROM pg_settings WHERE context = 'postmaster' AND name = ANY(:names)"
+)
 # Durability is not what tests check; without it every commit of every test is cheaper.
 FAST_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
 
@@ -47,19 +54,23 @@ def running_server(folder: Path, settings: Mapping[str, str] = FAST_SETTINGS) ->
     server = get_server(folder, cleanup_mode="delete")
     try:
         url: str = server.get_uri()
-        _configure(url, settings)
+        if _configure(url, settings):
+            _restart(server)
         yield url
     finally:
         server.cleanup()
 
 
-def _configure(server_url: str, settings: Mapping[str, str]) -> None:
+def _configure(server_url: str, settings: Mapping[str, str]) -> bool:
+    """Apply ``settings``; True if one of them takes a restart (e.g. ``max_connections``)."""
     if not settings:
-        return
+        return False
     with admin_engine(server_url) as admin, admin.connect() as connection:
         for name, value in settings.items():
             connection.execute(text(f"ALTER SYSTEM SET {name} = '{value}'"))
         connection.execute(text("SELECT pg_reload_conf()"))
+        found = connection.execute(text(NEEDING_RESTART), {"names": list(settings)})
+        return bool(found.scalar())
 
 
 @contextmanager
@@ -89,3 +100,14 @@ def drop_database(server_url: str, name: str) -> None:
     """Drop database ``name`` of the server, closing its connections first."""
     with admin_engine(server_url) as admin, admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _restart(server: PostgresServer) -> None:
+    """Restart a pgserver server in place (same folder, socket and URL), and follow its new
+    process, so that its clean-up still stops it."""
+    from pgserver import _commands
+
+    # pgserver makes a function per PostgreSQL program at import, which mypy cannot see.
+    pg_ctl = _commands.pg_ctl  # type: ignore[attr-defined]
+    pg_ctl(["-w", "restart", "-m", "fast"], pgdata=server.pgdata, user=server.system_user)
+    server.ensure_postgres_running()
