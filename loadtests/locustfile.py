@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import time
 from collections import Counter
 from typing import Any
 from urllib.parse import urlsplit
@@ -39,7 +40,8 @@ from urllib.parse import urlsplit
 import gevent
 from locust import events
 from locust.env import Environment
-from locust.runners import WorkerRunner
+from locust.rpc import Message
+from locust.runners import MasterRunner, WorkerRunner
 from locust.stats import PERCENTILES_TO_REPORT, StatsCSV
 
 from loadtests.control import ControlClient, ControlError
@@ -71,6 +73,10 @@ _added_faults: list[str] = []
 HOSTS_REPORT_KEY = "posc_hosts"  # this suite's part of a worker's report to the master
 # (host root URL, "requests" or "failures") -> count, since the last report to the master
 _per_host: Counter[tuple[str, str]] = Counter()
+# The master asks each worker for its last report (FLUSH) and waits for the answers (FLUSHED).
+FLUSH, FLUSHED = "posc-sim:flush", "posc-sim:flushed"
+FLUSH_WAIT_SECONDS = 30.0
+_flushed: set[str] = set()
 
 
 def _in_charge(environment: Environment) -> bool:
@@ -187,3 +193,43 @@ def write_host_counts(environment: Environment, **_kwargs: Any) -> None:
         writer.writerows(
             [host, _per_host[(host, "requests")], _per_host[(host, "failures")]] for host in hosts
         )
+
+
+@events.init.add_listener
+def register_flush(environment: Environment, **_kwargs: Any) -> None:
+    runner = environment.runner
+    if isinstance(runner, WorkerRunner):
+        runner.register_message(FLUSH, lambda **_kw: _flush(runner))
+    elif isinstance(runner, MasterRunner):
+        runner.register_message(FLUSHED, _note_flushed)
+
+
+def _flush(runner: WorkerRunner) -> None:
+    """Stop this worker's users, then send their last statistics and say so."""
+    runner.stop()
+    runner._send_stats()  # Locust's own final report, as on its quit message
+    runner.send_message(FLUSHED)
+
+
+def _note_flushed(msg: Message, **_kwargs: Any) -> None:
+    _flushed.add(msg.node_id)
+
+
+@events.test_stop.add_listener
+def collect_last_reports(environment: Environment, **_kwargs: Any) -> None:
+    """Wait (bounded) until every worker has sent its last statistics.
+
+    When a run ends, Locust's master gives its workers half a second for their last report,
+    which a busy machine misses: the summary would lose the last seconds of requests, or all of
+    a short run. So the master asks each worker for it first, while it still listens.
+    """
+    runner = environment.runner
+    if not isinstance(runner, MasterRunner):
+        return
+    workers = {client.id for client in runner.clients.all}
+    runner.send_message(FLUSH)
+    deadline = time.monotonic() + FLUSH_WAIT_SECONDS
+    while not workers <= _flushed and time.monotonic() < deadline:
+        gevent.sleep(0.1)
+    if not workers <= _flushed:
+        logger.warning("posc-sim: %d workers sent no last report", len(workers - _flushed))

@@ -40,7 +40,7 @@ def short_profile(folder: Path) -> Path:
     conf = folder / "short.conf"
     conf.write_text(
         "locustfile = loadtests/locustfile.py\nheadless = true\nusers = 6\nspawn-rate = 6\n"
-        "run-time = 6s\nonly-summary = true\n"
+        "run-time = 8s\nonly-summary = true\n"
     )
     return conf
 
