@@ -341,7 +341,7 @@ def summary(rows: Sequence[RequestStats]) -> list[str]:
 @click.option(
     "--workers",
     type=click.IntRange(1, 64),
-    help="Locust worker processes beside the master (default with --hosts: one per core).",
+    help="With --hosts: Locust worker processes beside the master (default: one per core).",
 )
 def loadtest(profile: str, hosts: str | None, workers: int | None) -> None:
     """Run PROFILE (smoke, steady, ramp, spike, faults, or a .conf path) against a new server,
@@ -351,6 +351,8 @@ def loadtest(profile: str, hosts: str | None, workers: int | None) -> None:
             "Locust is not installed in this environment; install it (pip install locust) "
             "and run again"
         )
+    if workers is not None and hosts is None:
+        raise click.ClickException("--workers: only with --hosts, which runs Locust distributed")
     chosen = find_profile(profile)
     targets = parse_hosts(hosts) if hosts is not None else None
     with tempfile.TemporaryDirectory(prefix="posc-sim-loadtest-") as folder:

@@ -111,3 +111,9 @@ def test_workers_are_at_least_one() -> None:
     )
     assert result.exit_code == 2
     assert "--workers" in result.output
+
+
+def test_workers_without_hosts_are_refused() -> None:
+    result = CliRunner().invoke(loadtest, ["smoke", "--workers", "2"])
+    assert result.exit_code == 1
+    assert result.output == "Error: --workers: only with --hosts, which runs Locust distributed\n"
