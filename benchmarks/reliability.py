@@ -14,8 +14,6 @@ orphans before and after the restart, and the time from launch to ready of both 
 from __future__ import annotations
 
 import argparse
-import os
-import signal
 import tempfile
 import threading
 import time
@@ -40,16 +38,6 @@ def started(data_dir: Path, workers: int) -> tuple[SimulatorServer, float]:
     began = time.monotonic()
     server = start_server(data_dir, env=ENV, workers=workers)
     return server, time.monotonic() - began
-
-
-def kill_all(server: SimulatorServer) -> None:
-    """SIGKILL the server's workers and then the server itself, by process ID."""
-    pid = server.process.pid
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    for child in children:
-        os.kill(int(child), signal.SIGKILL)
-    os.kill(pid, signal.SIGKILL)
-    server.process.wait()
 
 
 def upload_until_stopped(
@@ -119,7 +107,7 @@ def one_round(root: Path, uploads: int, workers: int) -> str:
         sender.start()
     while len(accepted) < uploads:
         time.sleep(0.01)
-    kill_all(server)
+    server.kill()
     stop.set()
     for sender in senders:
         sender.join()

@@ -130,6 +130,7 @@ def serve(config_file: Path | None, **flags: Any) -> None:
     _check_port_free(settings.host, settings.port)
     with _storage(settings) as runtime:
         sweep_orphans(runtime.database, settings.blob_dir, settings.orphan_grace_seconds)
+        runtime.processor.release_abandoned()
         seed_unseeded_sites(runtime, settings.dataset, settings.seed)
         _load_configured_faults(configured, runtime)
         _print_welcome(settings, runtime)

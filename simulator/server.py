@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import importlib.util
 import ipaddress
-import os
 from typing import Any
 
 from flask import Flask
 
 from simulator.app import create_app
+from simulator.holders import worker_name
 from simulator.portal.processing import BackgroundWorker
 from simulator.runtime import Runtime
 from simulator.settings import Settings
@@ -37,7 +37,7 @@ def process_app(settings: Settings) -> Flask:
     """
     runtime = Runtime.open(settings)
     app = create_app(settings, runtime)
-    BackgroundWorker(runtime.processor, name=f"pid{os.getpid()}").start()
+    BackgroundWorker(runtime.processor, name=worker_name()).start()
     Sweeper(
         runtime.database,
         settings.blob_dir,

@@ -22,6 +22,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "simulator.sites",
         "simulator.work",
         "simulator.hashing",
+        "simulator.holders",
         "simulator.isotime",
     ),
     ("simulator.errors",),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from simulator.faults.actions import ACTIONS, OPERATIONS
+from simulator.faults.actions import ACTIONS, CHANNELS, OPERATIONS
 from simulator.sites import SITES
 
 blueprint = Blueprint(
@@ -26,6 +26,7 @@ def overview() -> str:
     return render_template(
         "dashboard.html",
         sites=SITES.values(),
+        channels=CHANNELS,
         operations=sorted(OPERATIONS),
         actions=sorted(ACTIONS),
     )

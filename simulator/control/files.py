@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Blueprint, Response, jsonify
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from posc_sim_fixtures.answers import GENERATED_ANSWERS, generated_answer
 from posc_sim_fixtures.outbound import (
     GENERATED_X12,
     generated_content,
@@ -15,13 +17,16 @@ from posc_sim_fixtures.outbound import (
     generated_x12,
 )
 from simulator.control.parsing import field, json_object, site_code
+from simulator.portal.access import ProviderView
 from simulator.portal.accounts import find_provider
 from simulator.portal.errors import InvalidRequestError, NotFoundError
 from simulator.portal.files import files_of_batch, one_set_numbers, place_file
 from simulator.portal.transactions import download_type
 from simulator.sites import SITES
 from simulator.store.files import FileOwner
+from simulator.store.members import Roster
 from simulator.store.models import Batch, Provider, SiteState
+from simulator.store.sequences import next_value
 from simulator.web.context import runtime
 
 blueprint = Blueprint("files", __name__, url_prefix="/v1")
@@ -67,19 +72,37 @@ def place() -> tuple[Response, int]:
 
 
 def _generated(session: Session, site: str, code: str, provider: Provider, now: datetime) -> bytes:
+    """Made-up content of ``code`` for the provider: X12 from the fixture builders (or the
+    simulator's own answer to a request they build), other types as a plain report."""
     state = session.get(SiteState, site)
     seed = state.seed if state else 0
     if code == "835":
         return generated_remittance(provider, now, seed, *one_set_numbers(session, site))
     if code in GENERATED_X12:
         return generated_x12(code, provider.provider_id, SITES[site].usage_indicator, now, seed)
-    if download_type(code).is_x12:
-        raise InvalidRequestError(
-            f"transaction_type: generated content is made for "
-            f"{', '.join(('835', *GENERATED_X12))} and the non-X12 types; send the content of "
-            f"this {code} instead."
+    if code in GENERATED_ANSWERS:
+        return generated_answer(
+            code,
+            profile=SITES[site],
+            provider=ProviderView(provider.provider_id, provider.name, provider.npi, provider.id),
+            now=now,
+            seed=seed,
+            numbers=_SessionNumbers(session, site),
+            roster=Roster(runtime().database),
         )
     return generated_content(code, provider.provider_id, now, seed)
+
+
+@dataclass(frozen=True)
+class _SessionNumbers:
+    """The site's counters, taken in the placing transaction: numbers of a file that is not
+    placed after all go back with its rollback."""
+
+    session: Session
+    site: str
+
+    def take(self, name: str) -> int:
+        return next_value(self.session, self.site, name)
 
 
 def _instant(text: str) -> datetime:

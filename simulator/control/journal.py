@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 
 from simulator.control.parsing import site_code
+from simulator.faults.actions import CHANNELS
 from simulator.portal.errors import InvalidRequestError
 from simulator.portal.journal import DEFAULT_LIMIT, JournalQuery
 from simulator.web.context import runtime
@@ -22,11 +23,20 @@ def _whole_number(name: str, low: int, high: int) -> int | None:
     return int(raw)
 
 
+def _channel() -> str | None:
+    """The ``channel`` filter: one of the ways in, so a misspelt one is not an empty list."""
+    raw = request.args.get("channel")
+    if raw is not None and raw not in CHANNELS:
+        raise InvalidRequestError(f"channel: expected one of {', '.join(CHANNELS)}.")
+    return raw
+
+
 @blueprint.get("/journal")
 def entries() -> Response:
     site = request.args.get("site")
     query = JournalQuery(
         site=site_code(site) if site is not None else None,
+        channel=_channel(),
         operation=request.args.get("operation"),
         user_id=request.args.get("user_id"),
         provider_id=request.args.get("provider_id"),

@@ -40,6 +40,8 @@ blueprint = Blueprint("metrics", __name__, url_prefix="/v1")
 COUNTERS = {
     "posc_sim_requests": "Requests and processing jobs by site, operation, status and outcome "
     "(journal on or off)",
+    "posc_sim_jobs_released": "Jobs whose holder process had died (a crash), queued again at "
+    "once instead of after the lease",
 }
 HISTOGRAMS = {
     "posc_sim_request_seconds": "Time to answer a request, by site and operation",

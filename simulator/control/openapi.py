@@ -25,6 +25,11 @@ def document() -> bytes:
     rule = spec["components"]["schemas"]["FaultRule"]["properties"]
     rule["operation"] = {"type": "string", "enum": sorted(OPERATIONS)}
     rule["match"]["properties"]["channel"] = {"type": "string", "enum": list(CHANNELS)}
+    entry = spec["components"]["schemas"]["JournalEntry"]["properties"]
+    entry["channel"]["enum"] = [*CHANNELS, None]
+    for parameter in spec["paths"]["/_sim/v1/journal"]["get"]["parameters"]:
+        if parameter["name"] == "channel":
+            parameter["schema"]["enum"] = list(CHANNELS)
     rule["action"] = {
         "type": "object",
         "required": ["type"],

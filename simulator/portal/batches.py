@@ -106,13 +106,16 @@ class BatchService:
         provider_id: str,
         transaction_type: str,
         files: Sequence[IncomingFile],
+        *,
+        channel: str,
     ) -> Receipt:
-        """Keep an upload and queue its processing; a refusal keeps nothing.
+        """Keep an upload that came in through ``channel`` and queue its processing; a refusal
+        keeps nothing. Some types are taken through one way in only (an 820 through CORE).
 
         The caller still owns the pending blobs and discards whatever was not committed.
         """
         provider = account.provider(provider_id)
-        kind = upload_type(transaction_type)
+        kind = upload_type(transaction_type, channel)
         self._certification.check_upload(account, kind.code)
         rules = self._site_rules(account.site)
         fault = self._faults.fire(

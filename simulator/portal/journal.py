@@ -23,11 +23,13 @@ class JournalEvent:
     provider_id: str | None = None
     tracking_number: str | None = None
     fault_id: str | None = None
+    channel: str | None = None  # web, api or core; None for work outside a request
 
 
 @dataclass(frozen=True)
 class JournalQuery:
     site: str | None = None
+    channel: str | None = None
     operation: str | None = None
     user_id: str | None = None
     provider_id: str | None = None

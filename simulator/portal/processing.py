@@ -20,6 +20,7 @@ from typing import IO, Any
 from simulator.clock import Clock, real_now
 from simulator.faults.actions import ActsIn, kinds
 from simulator.faults.service import FaultService, FiredFault, fired_rule
+from simulator.holders import abandoned, start_time, this_machine
 from simulator.meter import Meter
 from simulator.portal.access import ProviderView
 from simulator.portal.answering import Answerer, apply_fault, corrupted, examine
@@ -34,7 +35,7 @@ from simulator.store.blobs import BlobStore, StoredBlob
 from simulator.store.claims import ClaimBook, ClaimOwner, NewClaim, record_claims
 from simulator.store.database import Database
 from simulator.store.files import FileOwner
-from simulator.store.jobs import ClaimedJob, JobBatch, JobQueue, LostClaimError
+from simulator.store.jobs import ClaimedJob, Fate, JobBatch, JobQueue
 from simulator.store.members import Roster
 from simulator.work import unit_of_work
 from simulator.x12.outbound import GROUP, INTERCHANGE, SET, OutboundFile
@@ -42,6 +43,8 @@ from simulator.x12.report import ValidationReport
 
 LOG = logging.getLogger(__name__)
 POLL_SECONDS = 0.25
+# How often a job loop looks for jobs whose holder process died: one cheap read.
+HOLDER_CHECK_SECONDS = 5.0
 FILE_ID = "file_id"
 # What a job of one file usually takes: a 999 and one business response, each an interchange
 # of one set, and a file ID each. More are reserved as they are needed.
@@ -133,15 +136,40 @@ class Processor:
         try:
             with unit_of_work():
                 self.process(job)
-        except LostClaimError:
-            LOG.warning("job %s was taken over by another worker; results dropped", job.job_id)
-            result = "lost"
         except Exception as error:
-            LOG.exception("processing job %s of batch %s failed", job.job_id, job.batch_id)
-            self._queue.fail(job, error, self._clock.now())
-            result = "failed"
+            result = self._settle(job, error)
         labels = {"site": job.site, "result": result}
         self._meter.observe("posc_sim_processing_seconds", labels, time.monotonic() - started)
+
+    def _settle(self, job: ClaimedJob, error: Exception) -> str:
+        """End a job that could not finish; the result it is counted under.
+
+        A reset may wipe the batch at any step (its rows, its files, then the response rows
+        fail their foreign keys): the job is gone with it, and ends quietly.
+        """
+        fate = self._queue.fate(job)
+        if fate is Fate.GONE:
+            LOG.info("job %s ended: batch %s was wiped by a reset", job.job_id, job.batch_id)
+            return "wiped"
+        if fate is Fate.TAKEN:
+            LOG.warning("job %s was taken over by another worker; results dropped", job.job_id)
+            return "lost"
+        LOG.error("processing job %s of batch %s failed", job.job_id, job.batch_id, exc_info=error)
+        self._queue.fail(job, error, self._clock.now())
+        return "failed"
+
+    def release_abandoned(self) -> int:
+        """Queue again at once the jobs of holders on this machine that are gone (a crash), so
+        they do not wait out their lease; how many."""
+        here = this_machine()
+        if here is None:
+            return 0
+        released = self._queue.release(
+            lambda holder: abandoned(holder, here, start_time), self._clock.now()
+        )
+        for site, count in released.items():
+            self._meter.count("posc_sim_jobs_released", {"site": site}, count)
+        return released.total()
 
     # -- processing -------------------------------------------------------------------------
 
@@ -322,8 +350,12 @@ class BackgroundWorker:
         self._thread.join(timeout=10)
 
     def _loop(self) -> None:
+        next_check = time.monotonic()
         while not self._stop.is_set():
             try:
+                if time.monotonic() >= next_check:
+                    next_check = time.monotonic() + HOLDER_CHECK_SECONDS
+                    self._processor.release_abandoned()
                 self._processor.run_pending(worker=self._name)
             except Exception:
                 LOG.exception("the job loop hit an error; it goes on")

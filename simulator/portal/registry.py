@@ -22,6 +22,8 @@ from simulator.portal.business import (
 )
 from simulator.x12.sets import SET_KINDS, SetKind
 
+CORE_ONLY = frozenset({"core"})
+
 
 @dataclass(frozen=True)
 class X12Transaction:
@@ -31,6 +33,8 @@ class X12Transaction:
     response: str | None = None  # the business response file's type, if it earns one
     responder: Responder | None = None
     realtime: bool = False  # answered inside a CORE real-time request as well
+    # The ways in (``web``, ``api``, ``core``) that take it; ``None``: every one.
+    channels: frozenset[str] | None = None
 
     @property
     def set_id(self) -> str:
@@ -62,6 +66,14 @@ X12_UPLOADS: tuple[X12Transaction, ...] = (
         "837I", "837 Health Care Claim - Institutional", "005010X223A2", "277CA", CLAIMS
     ),
     X12Transaction("837D", "837 Health Care Claim - Dental", "005010X224A2", "277CA", CLAIMS),
+    # MassHealth issues 820s to managed care entities (a download on the pages); the CAQH CORE
+    # rule's batch submission names X12_820_Request_005010X218 too, so CORE alone takes one in.
+    X12Transaction(
+        "820",
+        "820 Payroll Deducted and Other Group Premium Payment",
+        "005010X218",
+        channels=CORE_ONLY,
+    ),
 )
 X12_BY_CODE = {entry.code: entry for entry in X12_UPLOADS}
 REALTIME_TYPES = tuple(entry.code for entry in X12_UPLOADS if entry.realtime)

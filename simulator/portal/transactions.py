@@ -16,6 +16,12 @@ from simulator.portal.registry import X12_UPLOADS
 
 UPLOAD = "upload"
 DOWNLOAD = "download"
+# The ways in, as a refusal names them to a person.
+WAYS_IN = {
+    "web": "the upload page",
+    "api": "the JSON API",
+    "core": "the system-to-system (CAQH CORE) connection",
+}
 
 
 @dataclass(frozen=True)
@@ -26,10 +32,15 @@ class TransactionType:
     in_use: bool = True
     x12_version: str | None = None
     response: str | None = None
+    channels: frozenset[str] | None = None  # the ways in that take an upload; None: every one
 
     @property
     def is_x12(self) -> bool:
         return self.x12_version is not None
+
+    def offered_through(self, channel: str) -> bool:
+        """Whether the pages (``web``), the API (``api``) or CORE (``core``) know this type."""
+        return self.channels is None or channel in self.channels
 
 
 _up = partial(TransactionType, direction=UPLOAD)
@@ -39,7 +50,13 @@ _down = partial(TransactionType, direction=DOWNLOAD)
 TRANSACTION_TYPES: tuple[TransactionType, ...] = (
     # X12 uploads and their business responses: the transaction registry's entries
     *(
-        _up(entry.code, entry.description, x12_version=entry.guide, response=entry.response)
+        _up(
+            entry.code,
+            entry.description,
+            x12_version=entry.guide,
+            response=entry.response,
+            channels=entry.channels,
+        )
         for entry in X12_UPLOADS
     ),
     # other uploads, with the paired response Appendix A names
@@ -99,14 +116,21 @@ _BY_DIRECTION = {
 }
 
 
-def upload_type(code: str) -> TransactionType:
-    """The upload type ``code``, if it exists and MassHealth uses it."""
+def upload_type(code: str, channel: str | None = None) -> TransactionType:
+    """The upload type ``code``, if it exists, MassHealth uses it, and ``channel`` (the way
+    in it arrives through, if given) takes it."""
     found = _BY_DIRECTION[UPLOAD].get(code)
     if not code:
         raise UnknownTransactionTypeError("Select the type of transaction you are uploading.")
     if found is None:
         raise UnknownTransactionTypeError(
             f"{code!r} is not a transaction type that can be uploaded. "
+            "Choose one from the list of transaction types."
+        )
+    if channel is not None and not found.offered_through(channel):
+        ways = " or ".join(WAYS_IN[way] for way in sorted(found.channels or ()))
+        raise UnknownTransactionTypeError(
+            f"{found.description} is taken only through {ways}. "
             "Choose one from the list of transaction types."
         )
     if not found.in_use:
@@ -125,8 +149,13 @@ def download_type(code: str) -> TransactionType:
     return found
 
 
-def upload_types() -> list[TransactionType]:
-    return [t for t in TRANSACTION_TYPES if t.direction == UPLOAD]
+def upload_types(channel: str | None = None) -> list[TransactionType]:
+    """Every upload type, or those ``channel`` takes (``web`` for the upload page's list)."""
+    return [
+        t
+        for t in TRANSACTION_TYPES
+        if t.direction == UPLOAD and (channel is None or t.offered_through(channel))
+    ]
 
 
 def download_types() -> list[TransactionType]:

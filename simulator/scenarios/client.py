@@ -18,7 +18,7 @@ from typing import Any
 
 import requests
 
-from posc_sim_fixtures.members import DOCUMENTED_MEMBERS
+from posc_sim_fixtures.members import DOCUMENTED_REQUEST_MEMBERS
 from posc_sim_fixtures.x12_builders import (
     Member,
     Submitter,
@@ -37,10 +37,7 @@ FINAL = {"accepted", "partially_accepted", "rejected"}
 STRANGER_BIRTH = date(1970, 1, 1)
 POLL_SECONDS = 0.2
 TIMEOUT = 30
-ROSTER = {
-    m.member_id: Member(m.member_id, m.first_name, m.last_name, m.birth_date, m.gender)
-    for m in DOCUMENTED_MEMBERS
-}
+ROSTER = {member.member_id: member for member in DOCUMENTED_REQUEST_MEMBERS}
 
 
 @dataclass

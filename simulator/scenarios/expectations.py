@@ -208,7 +208,15 @@ def nearest_entries(
 
 def describe_entry(entry: Mapping[str, Any]) -> str:
     """One journal entry on one line, the fields an expectation may name."""
-    fields = ["user_id", "provider_id", "tracking_number", "status", "outcome", "fault_id"]
+    fields = [
+        "channel",
+        "user_id",
+        "provider_id",
+        "tracking_number",
+        "status",
+        "outcome",
+        "fault_id",
+    ]
     named = " ".join(f"{k}={entry[k]}" for k in fields if entry.get(k) not in (None, ""))
     return f"  #{entry['seq']} {entry.get('operation')} {named}"
 

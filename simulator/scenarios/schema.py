@@ -15,7 +15,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 from posc_sim_fixtures.datasets import DATASETS
-from simulator.faults.actions import ACTIONS, OPERATIONS
+from simulator.faults.actions import ACTIONS, CHANNELS, OPERATIONS
 from simulator.faults.rules import FaultRuleError, parse_rule
 from simulator.isotime import DURATION_HINT, INSTANT_HINT, parse_duration, parse_instant
 from simulator.sites import SITE_CODES
@@ -91,6 +91,7 @@ BUILDS = Choice(("270", "276", "278", "834", "837P", "837I"))
 COUNTS = {"exactly": NUMBER, "at_least": NUMBER, "at_most": NUMBER}
 JOURNAL_FILTER = Rule(
     {
+        "channel": Choice(CHANNELS),
         "operation": TEXT,
         "outcome": TEXT,
         "status": NUMBER,

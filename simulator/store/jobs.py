@@ -2,15 +2,18 @@
 
 A worker claims a job with a single atomic ``UPDATE ... RETURNING`` (with ``FOR UPDATE SKIP
 LOCKED`` on PostgreSQL), so two processes never take the same job; a claim older than the
-lease (a worker that died mid-job) is taken again, so a restart loses no upload. A job that
-fails is tried again a little later, up to ``MAX_ATTEMPTS`` times.
+lease (a worker that died mid-job) is taken again, so a restart loses no upload; sooner where
+the caller can tell its holder is gone (:meth:`JobQueue.release`). A job that fails is tried
+again a little later, up to ``MAX_ATTEMPTS`` times.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import Any
 
 from sqlalchemy import Update, and_, bindparam, insert, or_, select, update
@@ -23,6 +26,14 @@ LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 3
 RETRY_AFTER = timedelta(seconds=5)
 MAX_ERROR_TEXT = 2000
+
+
+class Fate(Enum):
+    """What became of a job its worker could not finish."""
+
+    HELD = "held"  # still this worker's
+    TAKEN = "taken"  # another worker took it when the lease ran out
+    GONE = "gone"  # wiped with its batch by a reset
 
 
 class LostClaimError(Exception):
@@ -119,6 +130,16 @@ _JOB_DONE = (
     .values(state="done")
 )
 _JOB_FAILED = update(Job).where(Job.id == bindparam("job_id"))
+_JOB_HOLDER = select(Job.batch_id, Job.state, Job.claimed_by, Job.attempts).where(
+    Job.id == bindparam("job_id")
+)
+_HOLDERS = select(Job.claimed_by).where(Job.state == "running").distinct()
+_RELEASE = (
+    update(Job)
+    .where(Job.state == "running", Job.claimed_by.in_(bindparam("holders", expanding=True)))
+    .values(state="queued", run_after=bindparam("now"), claimed_by=None, claimed_at=None)
+    .returning(Job.site)
+)
 
 
 class JobQueue:
@@ -182,6 +203,36 @@ class JobQueue:
         finished = connection.execute(_JOB_DONE, {"job_id": job.job_id, "worker": job.worker})
         if not getattr(finished, "rowcount", 0):
             raise LostClaimError(job.job_id)
+
+    def fate(self, job: ClaimedJob) -> Fate:
+        """Whether ``job`` is still its worker's, was taken by another, or is gone.
+
+        Another worker's claim counts one more attempt. A row under the same ID that has no
+        more attempts is a new job: SQLite hands a wiped row's ID (and its batch's) to the
+        next row.
+        """
+        with self._database.connected() as connection:
+            row = connection.execute(_JOB_HOLDER, {"job_id": job.job_id}).first()
+        if row is None or row.batch_id != job.batch_id:
+            return Fate.GONE
+        if row.state == "running" and row.claimed_by == job.worker:
+            return Fate.HELD
+        return Fate.TAKEN if row.attempts > job.attempts else Fate.GONE
+
+    def release(self, abandoned: Callable[[str], bool], now: datetime) -> Counter[str]:
+        """Queue again, due at ``now``, the running jobs of the holders ``abandoned`` says are
+        gone, without waiting out their lease; how many per site.
+
+        Only a read unless some holder is gone: every worker asks every few seconds.
+        """
+        with self._database.connected() as connection:
+            holders = [name for name in connection.scalars(_HOLDERS) if name is not None]
+        gone = [name for name in holders if abandoned(name)]
+        if not gone:
+            return Counter()
+        with self._database.transaction() as session:
+            sites = session.connection().scalars(_RELEASE, {"holders": gone, "now": now})
+            return Counter(sites)
 
     def fail(self, job: ClaimedJob, error: Exception, now: datetime) -> None:
         """Queue the job again a little after ``now``; after ``MAX_ATTEMPTS`` it stays failed."""

@@ -10,7 +10,7 @@ from sqlalchemy import delete, insert, select
 from simulator.store.database import Executor, connection_of
 from simulator.store.models import JournalEntry
 
-FILTERS = ("site", "operation", "user_id", "provider_id", "tracking_number")
+FILTERS = ("site", "channel", "operation", "user_id", "provider_id", "tracking_number")
 _ADD_ENTRY = insert(JournalEntry).returning(JournalEntry.seq)  # built once: every request adds
 
 
@@ -46,6 +46,7 @@ def _entry_json(entry: JournalEntry) -> dict[str, Any]:
         "seq": entry.seq,
         "at": entry.at.isoformat(),
         "site": entry.site,
+        "channel": entry.channel,
         "operation": entry.operation,
         "user_id": entry.user_id,
         "provider_id": entry.provider_id,

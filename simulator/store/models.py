@@ -283,6 +283,8 @@ class JournalEntry(Base):
     status: Mapped[int | None] = mapped_column(Integer)
     outcome: Mapped[str] = mapped_column(String(40))
     fault_id: Mapped[str | None] = mapped_column(String(40))
+    # The way in (web, api, core); none for processing jobs and entries older than the column.
+    channel: Mapped[str | None] = mapped_column(String(8))
 
 
 class FaultRule(Base):

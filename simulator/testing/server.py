@@ -11,6 +11,7 @@ the only traffic is to 127.0.0.1.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -87,6 +88,15 @@ class ServerProcess:
     def stop(self) -> None:
         stop_process(self.process)
 
+    def kill(self) -> None:
+        """SIGKILL the server and every process under it, by process ID: a crash, not a stop
+        (no worker finishes its job). The server goes first, so it forks no new worker."""
+        family = [self.process.pid, *descendants(self.process.pid)]
+        for pid in family:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.process.wait()
+
 
 @dataclass
 class SimulatorServer(ServerProcess):
@@ -152,6 +162,23 @@ def stop_process(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
+
+
+def descendants(pid: int) -> list[int]:
+    """The processes under ``pid``, children first (Linux: read from ``/proc``)."""
+    children = [
+        int(child)
+        for task in Path(f"/proc/{pid}/task").glob("*")
+        for child in _read_or_empty(task / "children").split()
+    ]
+    return children + [grandchild for child in children for grandchild in descendants(child)]
+
+
+def _read_or_empty(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:  # the thread or process ended meanwhile
+        return ""
 
 
 def free_port() -> int:

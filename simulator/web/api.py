@@ -114,6 +114,7 @@ def transaction_types() -> Response:
                 "in_use": t.in_use,
             }
             for t in TRANSACTION_TYPES
+            if t.offered_through("api")
         ]
     )
 
@@ -125,7 +126,7 @@ def upload() -> tuple[Response, int]:
     provider_id = form.get("provider_id", "")
     note_subject(provider_id=provider_id)
     receipt = runtime().batches.receive(
-        _account(), provider_id, form.get("transaction_type", ""), files
+        _account(), provider_id, form.get("transaction_type", ""), files, channel="api"
     )
     note_subject(tracking_number=receipt.tracking_number)
     body = {

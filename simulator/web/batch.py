@@ -33,7 +33,7 @@ def _upload_page(account: AccountView, **context: object) -> str:
     return render_template(
         "upload.html",
         account=account,
-        transaction_types=upload_types(),
+        transaction_types=upload_types("web"),
         limits=runtime().settings.site(site().code),
         **context,
     )
@@ -50,7 +50,7 @@ def upload() -> ResponseReturnValue:
         provider_id = form.get("provider_id", "")
         note_subject(provider_id=provider_id)
         receipt = runtime().batches.receive(
-            account, provider_id, form.get("transaction_type", ""), files
+            account, provider_id, form.get("transaction_type", ""), files, channel="web"
         )
     except RefusalError as refusal:
         return _upload_page(account, error=refusal.message), refused(refusal)

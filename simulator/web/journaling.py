@@ -1,9 +1,10 @@
 """One journal entry per account request of a site, written after the answer is decided.
 
-The operation comes from the site's operation table (:mod:`simulator.web.operations`), or
-from the door that declared it; the outcome is the refusal's error code when there was one,
-else ``ok``. A failed credential check on an API or CORE call is journaled as ``login``,
-since that is what failed.
+The operation and the channel (the door: ``web``, ``api`` or ``core``) come from the site's
+operation table (:mod:`simulator.web.operations`), the operation from the door that declared
+it where the body names it (CORE); the outcome is the refusal's error code when there was one,
+else ``ok``. A failed credential check on an API or CORE call is journaled as ``login``, since
+that is what failed.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ def record_request(response: Response) -> Response:
         services.journal.record(
             JournalEvent(
                 site=site().code,
+                channel=entry.channel,
                 operation=operation,
                 outcome=outcome,
                 status=response.status_code,

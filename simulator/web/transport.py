@@ -141,6 +141,7 @@ class TransportFaults:
         self.journal.record(
             JournalEvent(
                 site=self.site,
+                channel=scope.channel,
                 operation=scope.operation or "any",
                 outcome=f"fault:{fault.kind}",
                 status=status,

@@ -16,6 +16,9 @@ from simulator.x12.reader import SegmentReader
 from simulator.x12.sets import SET_IDS
 
 Segment = list[str]
+# Where a service line keeps its procedure, charge and unit count: SV104 and SV205 are
+# quantities; a dental line's SV304 is the oral cavity and its count of procedures is SV306.
+UNITS_AT = {"SV1": (1, 2, 4), "SV2": (2, 3, 5), "SV3": (1, 2, 6)}
 
 
 def _get(segment: Segment, index: int) -> str:
@@ -201,8 +204,8 @@ def claims_837(segments: Iterable[Segment]) -> Iterator[ClaimRequest]:
 
 
 def _claim_detail(claim: ClaimRequest, tag: str, segment: Segment) -> None:
-    if tag in ("SV1", "SV2", "SV3"):
-        procedure_at, charge_at, units_at = (2, 3, 5) if tag == "SV2" else (1, 2, 4)
+    if tag in UNITS_AT:
+        procedure_at, charge_at, units_at = UNITS_AT[tag]
         procedure = _get(segment, procedure_at).split(":")
         claim.lines.append(
             ServiceLine(

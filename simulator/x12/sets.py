@@ -55,6 +55,7 @@ SET_KINDS: dict[str, SetKind] = {
         SetKind("834", "BE", SetShape("BGN", segments=("INS",))),
         SetKind("835", "HP", SetShape("BPR", second="TRN", segments=("CLP",))),
         SetKind("820", "RA", SetShape("BPR", second="TRN")),
+        SetKind("824", "AG", SetShape("BGN", segments=("OTI",))),
         SetKind("999", "FA"),
     )
 }

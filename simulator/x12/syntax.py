@@ -118,6 +118,8 @@ KNOWN_TAGS = frozenset(
         "COB",
         "LUI",
         "IDC",
+        "OTI",
+        "TED",
         "EC",
         "ICM",
         "DSB",
@@ -174,6 +176,15 @@ HEADER_RULES: dict[str, tuple[ElementRule, ...]] = {
     "SE": (_rule("96", "N0", 1, 10), _rule("329", "AN", 4, 9)),
     "GE": (_rule("97", "N0", 1, 6), _rule("28", "N0", 1, 9)),
     "IEA": (_rule("I16", "N0", 1, 5), _rule("I12", "N0", 9, 9)),
+    # An interchange acknowledgment: the control number, date and time of the interchange it
+    # answers, A (accepted), E (accepted with errors) or R (rejected), and the note code.
+    "TA1": (
+        _rule("I12", "N0", 9, 9),
+        _rule("I08", "DT", 6, 6),
+        _rule("I09", "TM", 4, 4),
+        _rule("I17", "ID", 1, 1, "A", "E", "R"),
+        _rule("I18", "N0", 3, 3),
+    ),
     "BHT": (
         _rule("1005", "ID", 4, 4, "0007", "0010", "0019", "0022", "0085"),
         _rule("353", "ID", 2, 2, "00", "01", "08", "11", "13", "18", "36"),
@@ -183,7 +194,7 @@ HEADER_RULES: dict[str, tuple[ElementRule, ...]] = {
         _rule("640", "ID", 2, 2, required=False),
     ),
     "BGN": (
-        _rule("353", "ID", 2, 2, "00", "15", "22"),
+        _rule("353", "ID", 2, 2, "00", "11", "15", "22"),
         _rule("127", "AN", 1, 50),
         _rule("373", "DT", 8, 8),
         _rule("337", "TM", 4, 8),
@@ -236,6 +247,7 @@ MAX_ELEMENTS = {
     "SE": 2,
     "GE": 2,
     "IEA": 2,
+    "TA1": 5,
     "BHT": 6,
     "BGN": 9,
     "BPR": 21,

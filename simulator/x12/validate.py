@@ -102,6 +102,8 @@ class _Walker:
                 handler(segment, number)
             elif self.open_set is not None:
                 self._in_set(tag, segment)
+            elif tag == "TA1" and self.interchange is not None and not self.interchange.groups:
+                self._on_ta1(segment)
             elif self.interchange is not None:
                 self.interchange.refuse("024")  # content outside any transaction set
         if self.interchange is not None:  # the file ended inside an interchange
@@ -166,6 +168,12 @@ class _Walker:
             if not passed:
                 return note
         return None
+
+    def _on_ta1(self, ta1: list[str]) -> None:
+        """TA1s answering other interchanges stand between the ISA and the first GS."""
+        assert self.interchange is not None
+        if element_errors(ta1, HEADER_RULES["TA1"]):
+            self.interchange.refuse("024")
 
     def _on_iea(self, iea: list[str], _number: int) -> None:
         interchange = self.interchange

@@ -48,6 +48,7 @@ class Envelope:
     version: str
     at: datetime
     numbers: ControlNumbers
+    acknowledgment_requested: bool = False  # ISA14: the sender asks for a TA1
 
 
 def segment_text(segment: Segment, separators: Separators = STANDARD_SEPARATORS) -> str:
@@ -74,7 +75,7 @@ def isa_segment(envelope: Envelope) -> list[str]:
         STANDARD_SEPARATORS.repetition,
         CONTROL_VERSION,
         f"{envelope.numbers.interchange % 1_000_000_000:09d}",
-        "0",
+        "1" if envelope.acknowledgment_requested else "0",
         envelope.usage_indicator,
         STANDARD_SEPARATORS.component,
     ]

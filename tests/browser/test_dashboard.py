@@ -62,6 +62,25 @@ def test_the_journal_updates_after_an_upload_and_links_the_batch(
     check_page(page, "dashboard-batch")
 
 
+def test_the_journal_shows_and_filters_the_way_in(page: Page, server: SimulatorServer) -> None:
+    user_id = new_user(server, "test")
+    assert api_upload(server, user_id).status_code == 201
+    page.goto(f"{server.url}/_sim/")
+    page.get_by_label("User ID", exact=True).fill(user_id)
+    page.get_by_role("button", name="Filter").click()
+    journal = page.locator("#journal tbody tr")
+    upload = journal.filter(has_text="upload")
+    expect(upload.locator("td").nth(3)).to_have_text("api")
+    page.get_by_label("Way in").select_option("core")
+    page.get_by_role("button", name="Filter").click()
+    expect(journal).to_have_count(0)
+    page.get_by_label("Way in").select_option("api")
+    page.get_by_role("button", name="Filter").click()
+    expect(upload).to_have_count(1)
+    expect(journal.filter(has_text="process")).to_have_count(0)  # a job has no way in
+    check_page(page, "dashboard")
+
+
 def test_the_batch_page_lists_each_finding_with_its_segment(
     page: Page, server: SimulatorServer
 ) -> None:

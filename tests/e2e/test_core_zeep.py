@@ -16,7 +16,7 @@ from zeep.exceptions import Fault
 from zeep.transports import Transport
 from zeep.wsse.username import UsernameToken
 
-from posc_sim_fixtures.x12_builders import Submitter, build_270, build_837p
+from posc_sim_fixtures.x12_builders import Submitter, build, build_270, build_837p
 from tests.e2e.conftest import LiveServer, add_user
 from tests.web.helpers import PASSWORD
 from tests.web.test_business import ACTIVE
@@ -73,9 +73,16 @@ def test_zeep_calls_every_operation(live_server: Callable[..., LiveServer]) -> N
         assert answer.ErrorMessage.isdigit()
         submitted_ids.append(fields["PayloadID"])
 
-    ack = _acknowledgment(service, submitted_ids[0])
-    assert ack.PayloadType == "X12_999_Response_005010X231A1"
-    assert b"AK9*A*1*1*1~" in ack.Payload
+    premium = build("820", Submitter("SUB000001"))
+    fields = envelope("X12_820_Request_005010X218")
+    answer = service.BatchSubmitTransaction(**fields, PayloadLength=len(premium), Payload=premium)
+    assert answer.ErrorCode == "Success", answer.ErrorMessage
+    submitted_ids.append(fields["PayloadID"])
+
+    for payload_id in (submitted_ids[0], submitted_ids[-1]):
+        ack = _acknowledgment(service, payload_id)
+        assert ack.PayloadType == "X12_999_Response_005010X231A1"
+        assert b"AK9*A*1*1*1~" in ack.Payload
 
     for operation in (
         service.BatchResultsRetrievalTransaction,
@@ -99,6 +106,13 @@ def test_zeep_calls_every_operation(live_server: Callable[..., LiveServer]) -> N
     ):
         confirmed = operation(**envelope("X12_999_SubmissionRequest_005010X231A1"), Payload=receipt)
         assert confirmed.ErrorCode == "Success", confirmed.ErrorMessage
+
+    journal = requests.get(
+        f"{server.url}/_sim/v1/journal", params={"site": "test", "user_id": "ZEEP001"}, timeout=10
+    ).json()["entries"]
+    calls = [entry for entry in journal if entry["operation"] != "process"]
+    assert {entry["channel"] for entry in calls} == {"core"}
+    assert [e["operation"] for e in calls].count("upload") == 3
 
 
 def _acknowledgment(service: Any, payload_id: str) -> Any:

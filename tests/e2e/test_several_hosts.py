@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import os
-import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -12,7 +10,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import psutil
 import pytest
 import requests
 from sqlalchemy import text
@@ -181,15 +178,6 @@ def test_faults_clock_lockout_and_reset_made_on_one_host_hold_on_all(
         assert gone.status_code == 401
 
 
-def kill_host(server: SimulatorServer) -> None:
-    """kill -9 of the server and its workers at once, in the middle of their uploads and jobs:
-    a host gone, not a stop (an orphaned worker would otherwise finish its job)."""
-    host = psutil.Process(server.process.pid)
-    for process in [host, *host.children(recursive=True)]:
-        os.kill(process.pid, signal.SIGKILL)
-    server.process.wait()
-
-
 def test_a_host_killed_during_uploads_leaves_no_accepted_upload_without_its_999(
     empty_database: str, tmp_path: Path
 ) -> None:
@@ -214,7 +202,7 @@ def test_a_host_killed_during_uploads_leaves_no_accepted_upload_without_its_999(
         with ThreadPoolExecutor(12) as pool:
             for number in range(120):
                 if number == 40:
-                    kill_host(doomed)
+                    doomed.kill()  # a host gone, not a stop: no worker finishes its job
                 pool.submit(upload_to, number)
         assert len(accepted) >= 80  # the survivors went on
         assert len(set(accepted)) == len(accepted)

@@ -19,8 +19,8 @@ import requests
 
 from posc_sim_fixtures.datasets import DEMO_ACCOUNTS
 from posc_sim_fixtures.factories import DEFAULT_PASSWORD
-from posc_sim_fixtures.members import DOCUMENTED_MEMBERS
-from posc_sim_fixtures.x12_builders import Member, Submitter, build_270
+from posc_sim_fixtures.members import DOCUMENTED_REQUEST_MEMBERS
+from posc_sim_fixtures.x12_builders import Submitter, build_270
 from simulator.testing.mock import mock_posc
 from simulator.testing.server import SimulatorServer
 
@@ -81,11 +81,7 @@ def send_and_fetch_999(
 SITE_URL = "https://posc.example.test/test"
 AUTH = ("ALICE01", "Secret#123")
 PROVIDER = "110048577A"
-MARY = next(
-    Member(m.member_id, m.first_name, m.last_name, m.birth_date, m.gender)
-    for m in DOCUMENTED_MEMBERS
-    if m.status == "active"
-)
+MARY = DOCUMENTED_REQUEST_MEMBERS[0]  # active coverage
 INQUIRY = build_270(
     Submitter("SUB000001", provider_id=PROVIDER, usage_indicator="T"), members=[MARY]
 )

@@ -6,18 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from posc_sim_fixtures.members import DOCUMENTED_MEMBERS
-from posc_sim_fixtures.x12_builders import Member, Submitter, build_270
+from posc_sim_fixtures.members import DOCUMENTED_REQUEST_MEMBERS
+from posc_sim_fixtures.x12_builders import Submitter, build_270
 from simulator.faults.rules import FaultRuleError
 from simulator.testing.simulator import ControlError, Simulator
 from tests.web.helpers import PASSWORD, QUESTIONS, basic, login, upload
 
 PROVIDER = "110048577A"
-MARY = next(
-    Member(m.member_id, m.first_name, m.last_name, m.birth_date, m.gender)
-    for m in DOCUMENTED_MEMBERS
-    if m.status == "active"
-)
+MARY = DOCUMENTED_REQUEST_MEMBERS[0]  # active coverage
 
 
 def test_a_user_logs_in_uploads_and_gets_a_999_once_jobs_run(posc_sim: Simulator) -> None:

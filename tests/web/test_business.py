@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from posc_sim_fixtures.members import DOCUMENTED_MEMBERS, NOT_ON_ROSTER_EXAMPLE
+from posc_sim_fixtures.members import DOCUMENTED_REQUEST_MEMBERS, NOT_ON_ROSTER_EXAMPLE
 from posc_sim_fixtures.x12_builders import (
     ClaimRef,
     Member,
@@ -26,10 +26,7 @@ from simulator.runtime import Runtime
 from simulator.x12.reader import SegmentReader
 from tests.web.helpers import basic, create_user, upload
 
-ACTIVE, INACTIVE, MANAGED, PENDING = (
-    Member(m.member_id, m.first_name, m.last_name, m.birth_date, m.gender)
-    for m in DOCUMENTED_MEMBERS
-)
+ACTIVE, INACTIVE, MANAGED, PENDING = DOCUMENTED_REQUEST_MEMBERS
 UNKNOWN = Member(NOT_ON_ROSTER_EXAMPLE, "NOBODY", "KNOWN", date(1970, 1, 1), "F")
 
 

@@ -87,7 +87,7 @@ var PoscSim = (function () {
   }
 
   Journal.prototype.query = function () {
-    var fields = { site: "filter-site", user_id: "filter-user", operation: "filter-operation", tracking_number: "filter-tracking" };
+    var fields = { site: "filter-site", channel: "filter-channel", user_id: "filter-user", operation: "filter-operation", tracking_number: "filter-tracking" };
     var parts = [];
     Object.keys(fields).forEach(function (name) {
       var value = document.getElementById(fields[name]).value.trim();
@@ -135,6 +135,7 @@ var PoscSim = (function () {
     cell(row, entry.seq);
     cell(row, entry.at);
     cell(row, entry.site);
+    cell(row, entry.channel);
     cell(row, entry.operation);
     cell(row, entry.user_id);
     cell(row, entry.provider_id);

@@ -162,7 +162,11 @@ def _submit(account: AccountView, request: CoreRequest) -> CoreAnswer:
     g.setdefault(PENDING_KEY, []).append(blob)  # discarded at the request's end unless kept
     blob.write(request.payload or b"")
     receipt = runtime().batches.receive(
-        account, request.sender_id, transaction_type, [IncomingFile(request.payload_id, blob)]
+        account,
+        request.sender_id,
+        transaction_type,
+        [IncomingFile(request.payload_id, blob)],
+        channel="core",
     )
     note_subject(tracking_number=receipt.tracking_number)
     return CoreAnswer(request.action, request.fields, error_message=receipt.tracking_number or "")

@@ -352,7 +352,7 @@ def core_payload_type(transaction: TransactionType, role: str) -> str:
 SUBMISSION_TYPES: dict[str, str] = {
     core_payload_type(t, "Request"): t.code
     for t in TRANSACTION_TYPES
-    if t.direction == "upload" and t.is_x12
+    if t.direction == "upload" and t.is_x12 and t.offered_through("core")
 }
 REAL_TIME_TYPES = {name: code for name, code in SUBMISSION_TYPES.items() if code in {"270", "276"}}
 

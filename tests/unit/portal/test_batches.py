@@ -31,7 +31,7 @@ def test_an_upload_by_an_account_deleted_since_sign_in_is_refused_and_keeps_noth
     before = stored_files(runtime.settings.blob_dir)
     with pytest.raises(NotFoundError, match="no longer exists"):
         runtime.batches.receive(
-            account, account.providers[0].provider_id, "837P", incoming(runtime)
+            account, account.providers[0].provider_id, "837P", incoming(runtime), channel="api"
         )
     assert stored_files(runtime.settings.blob_dir) == before
 
@@ -39,7 +39,7 @@ def test_an_upload_by_an_account_deleted_since_sign_in_is_refused_and_keeps_noth
 def test_an_upload_by_a_signed_in_account_is_kept(runtime: Runtime) -> None:
     account = runtime.accounts.authenticate("test", open_account(runtime), PASSWORD)
     receipt = runtime.batches.receive(
-        account, account.providers[0].provider_id, "837P", incoming(runtime)
+        account, account.providers[0].provider_id, "837P", incoming(runtime), channel="api"
     )
     assert receipt.tracking_number is not None
     status = runtime.batches.status(account, receipt.tracking_number)

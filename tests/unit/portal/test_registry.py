@@ -13,11 +13,12 @@ from itertools import count
 
 import pytest
 
-from posc_sim_fixtures.x12_builders import KINDS, Submitter, build
+from posc_sim_fixtures.x12_builders import SUBMITTED_KINDS, Submitter, build
 from simulator.portal.access import ProviderView
 from simulator.portal.answering import Answerer, examine
+from simulator.portal.errors import UnknownTransactionTypeError
 from simulator.portal.registry import REALTIME_TYPES, X12_BY_CODE, X12_UPLOADS, X12Transaction
-from simulator.portal.transactions import upload_type
+from simulator.portal.transactions import download_type, upload_type, upload_types
 from simulator.sites import TEST
 from simulator.store.claims import ClaimRecord
 from simulator.store.members import MemberRecord
@@ -70,7 +71,11 @@ def test_real_time_types_are_eligibility_and_claim_status() -> None:
     assert REALTIME_TYPES == ("270", "276")
 
 
-@pytest.mark.parametrize("code", KINDS)
+def test_every_entry_has_a_builder() -> None:
+    assert set(SUBMITTED_KINDS) == set(X12_BY_CODE)
+
+
+@pytest.mark.parametrize("code", SUBMITTED_KINDS)
 def test_a_built_file_of_each_type_is_accepted_and_answered(code: str) -> None:
     """The fixtures' builder for a registry code makes a file the checks accept, and the
     entry's responder answers it with the entry's response type."""
@@ -86,3 +91,15 @@ def test_a_built_file_of_each_type_is_accepted_and_answered(code: str) -> None:
     for _, content in files:
         segments = list(SegmentReader.open(io.BytesIO(content)))
         assert segments[1][1] == FUNCTIONAL_IDS[str(entry.response)[:3]]
+
+
+def test_an_820_is_taken_in_through_core_alone() -> None:
+    """MassHealth issues 820s: the pages and the API list it as a download only, while a
+    CAQH CORE batch submission of ``X12_820_Request_005010X218`` is an upload of it."""
+    assert upload_type("820", "core").x12_version == "005010X218"
+    for channel in ("web", "api"):
+        with pytest.raises(UnknownTransactionTypeError, match="CAQH CORE"):
+            upload_type("820", channel)
+        assert "820" not in {kind.code for kind in upload_types(channel)}
+    assert "820" in {kind.code for kind in upload_types("core")}
+    assert download_type("820").x12_version == "005010X218"

@@ -80,3 +80,23 @@ def test_statuses_and_errors_say_both_sides() -> None:
     assert judge({"last_error": "account_locked"}, state).detail == (
         "expected last error code account_locked, got None"
     )
+
+
+def test_a_journal_expectation_narrows_by_channel_and_shows_it() -> None:
+    entries: list[dict[str, Any]] = [
+        {"seq": 1, "channel": "api", "operation": "upload", "status": 201, "outcome": "ok"},
+        {"seq": 2, "channel": "core", "operation": "upload", "status": 503, "outcome": "ok"},
+    ]
+
+    def unused(path: str) -> Any:
+        raise AssertionError(path)
+
+    judged = Expectations(unused, "test", ClientState("ANN", "x"), entries)
+    wanted = {"channel": "core", "operation": "upload"}
+    assert judged.check({"name": "n", "journal": wanted, "exactly": 1}).passed
+    check = judged.check({"name": "n", "journal": wanted, "exactly": 2})
+    assert check.evidence == [2]
+    assert check.context[:2] == [
+        "matching journal entries:",
+        "  #2 upload channel=core status=503 outcome=ok",
+    ]

@@ -120,3 +120,27 @@ def test_mutated_files_always_get_a_verdict(position: int, replacement: bytes, c
     assert report.status in {"accepted", "partially_accepted", "rejected"}
     if report.status == "accepted":
         assert report.accepted_sets()
+
+
+TA1_ONLY = (
+    b"ISA*00*          *00*          *ZZ*DMA7384        *ZZ*SUB123456      *260115*0930*^*00501"
+    b"*000000007*0*T*:~\nTA1*531969375*260115*0930*%s~\nIEA*0*000000007~\n"
+)
+ANSWER = Expectation("", "00501", "T", "SUB123456")
+
+
+def test_an_interchange_of_ta1s_alone_is_well_formed() -> None:
+    report = check(TA1_ONLY % b"A*000", ANSWER)
+    assert [interchange.note_code for interchange in report.interchanges] == [None]
+
+
+@pytest.mark.parametrize("answer", [b"X*000", b"A*0", b"A*000*EXTRA", b"A"])
+def test_a_malformed_ta1_refuses_its_interchange(answer: bytes) -> None:
+    report = check(TA1_ONLY % answer, ANSWER)
+    assert [interchange.note_code for interchange in report.interchanges] == ["024"]
+
+
+def test_a_ta1_after_a_functional_group_is_content_outside_any_set() -> None:
+    data = masshealth_shaped(sample("pyx12/example834_5010.txt"))
+    moved = data.replace(b"IEA*", b"TA1*531969375*260115*0930*A*000~\nIEA*", 1)
+    assert codes(check(moved, ENROLLMENT))["TA1"] == ["024"]

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree
 
 import pytest
 from flask.testing import FlaskClient
 
-from posc_sim_fixtures.x12_builders import Submitter, build_834, build_837p
+from posc_sim_fixtures.x12_builders import Submitter, build, build_834, build_837p
 from simulator.runtime import Runtime
 from tests.web.core.helpers import PROVIDER, Answer, fields, file_list, mime_call, soap_call
-from tests.web.helpers import basic, create_user, place_file
+from tests.web.helpers import basic, create_user, login, place_file, upload
 
 WAYS = ("soap", "mtom", "mime")
 SITES = ("test", "prod")
@@ -134,27 +135,124 @@ def test_a_999_for_a_retrieved_file_is_kept(
     assert [e["outcome"] for e in journal["entries"]] == ["ok"]
 
 
-@pytest.mark.parametrize(
-    ("payload_type", "transaction_type"),
-    [
-        ("X12_837_Request_005010X222A1", "837P"),
-        ("X12_837_Request_005010X223A2", "837I"),
-        ("X12_837_Request_005010X224A2", "837D"),
-        ("X12_270_Request_005010X279A1", "270"),
-        ("X12_276_Request_005010X212", "276"),
-        ("X12_278_Request_005010X217", "278"),
-        ("X12_834_Request_005010X220A1", "834"),
-    ],
-)
-def test_each_payload_type_is_an_upload_of_its_transaction_type(
-    client: FlaskClient, carol: str, payload_type: str, transaction_type: str
+# CONTRACT §8's batch payload types, each with its upload type and the business response
+# that follows the 999 (CONTRACT §6).
+BATCH_PAYLOAD_TYPES = [
+    ("X12_837_Request_005010X222A1", "837P", "277CA"),
+    ("X12_837_Request_005010X223A2", "837I", "277CA"),
+    ("X12_837_Request_005010X224A2", "837D", "277CA"),
+    ("X12_270_Request_005010X279A1", "270", "271"),
+    ("X12_276_Request_005010X212", "276", "277"),
+    ("X12_278_Request_005010X217", "278", "278"),
+    ("X12_834_Request_005010X220A1", "834", None),
+    ("X12_820_Request_005010X218", "820", None),
+]
+
+
+@pytest.mark.parametrize(("payload_type", "transaction_type", "business"), BATCH_PAYLOAD_TYPES)
+def test_each_batch_payload_type_is_taken_processed_and_acknowledged(
+    client: FlaskClient,
+    runtime: Runtime,
+    carol: str,
+    call: Call,
+    payload_type: str,
+    transaction_type: str,
+    business: str | None,
 ) -> None:
-    payload = claims("test")
+    """A real file of each type: Success with a tracking number, the upload shown by the API
+    and the control API as any upload of its type, an accepting 999 to retrieve by PayloadID,
+    and the business response in the sender's download list."""
+    payload = build(transaction_type, Submitter("SUB000001"))
     values = fields(payload_type, payload=payload)
-    answer = soap_call(
-        client, "test", "BatchSubmitTransaction", values, user_id=carol, payload=payload
-    )
-    assert answer.error_code == "Success", answer.fields
-    batch = client.get(f"/_sim/v1/batches/test/{answer.error_message}").get_json()
+    answer = call("test", "BatchSubmitTransaction", values, payload=payload)
+    assert (answer.status, answer.error_code) == (200, "Success"), answer.fields
+    tracking = answer.error_message
+    assert tracking.isdigit()
+    batch = client.get(f"/_sim/v1/batches/test/{tracking}").get_json()
     assert batch["transaction_type"] == transaction_type
     assert [f["name"] for f in batch["files"]] == [values["PayloadID"]]
+
+    runtime.processor.run_pending()
+    ask = fields("X12_999_RetrievalRequest_005010X231A1", payload_id=values["PayloadID"])
+    ack = call("test", "BatchSubmitAckRetrievalTransaction", ask)
+    assert ack.error_code == "Success", ack.fields
+    assert ack.fields["PayloadType"] == "X12_999_Response_005010X231A1"
+    assert ack.error_message == tracking
+    assert ack.payload is not None
+    assert f"AK2*{transaction_type[:3]}*".encode() in ack.payload
+    assert b"AK9*A*1*1*1~" in ack.payload
+
+    status = client.get(f"/test/api/v1/batches/{tracking}", headers=basic(carol)).get_json()
+    assert status["status"] == "accepted"
+    made = sorted(f["transaction_type"] for f in status["response_files"])
+    assert made == sorted(["999", *([business] if business else [])])
+    listed = client.get(
+        f"/test/api/v1/files?provider_id={PROVIDER}&tracking_number={tracking}",
+        headers=basic(carol),
+    ).get_json()
+    assert sorted(f["transaction_type"] for f in listed["files"]) == made
+
+
+def test_an_820_is_a_download_on_the_pages_and_the_api_and_an_upload_through_core_only(
+    client: FlaskClient, carol: str
+) -> None:
+    """MassHealth issues 820s (the download list's premium payments); CONTRACT §8 names an
+    820 batch submission for CORE, so CORE alone takes one in."""
+    types = client.get("/test/api/v1/transaction-types", headers=basic(carol)).get_json()
+    assert [t["direction"] for t in types if t["code"] == "820"] == ["download"]
+    premium = build("820", Submitter("SUB000001"))
+    refused = upload(client, "test", carol, [(premium, "premium.x12")], transaction_type="820")
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["code"] == "unknown_transaction_type"
+    assert "CAQH CORE" in refused.get_json()["error"]["message"]
+    login(client, "test", carol)
+    page = client.get("/test/batch/upload").get_data(as_text=True)
+    assert 'value="834"' in page
+    assert 'value="820"' not in page
+
+
+@pytest.mark.parametrize("site", SITES)
+def test_a_submission_of_the_other_sites_usage_indicator_is_acknowledged_with_its_ta1(
+    client: FlaskClient, runtime: Runtime, carol: str, site: str
+) -> None:
+    """ISA15 must be T on the test site and P on production, through CORE as on the pages."""
+    other = claims("prod" if site == "test" else "test")
+    submitted = fields("X12_837_Request_005010X222A1", payload=other)
+    answer = soap_call(
+        client, site, "BatchSubmitTransaction", submitted, user_id=carol, payload=other
+    )
+    assert answer.error_code == "Success", answer.fields
+    runtime.processor.run_pending()
+    ask = fields("X12_999_RetrievalRequest_005010X231A1", payload_id=submitted["PayloadID"])
+    ack = soap_call(client, site, "BatchSubmitAckRetrievalTransaction", ask, user_id=carol)
+    assert ack.fields["PayloadType"] == "X12_TA1_Response_00501X231A1"
+    assert ack.payload is not None
+    assert b"TA1*" in ack.payload
+    assert b"*R*020~" in ack.payload
+
+
+def test_the_file_list_follows_the_download_pages_rules_and_the_clock(
+    client: FlaskClient, runtime: Runtime, carol: str
+) -> None:
+    """New files first, each group oldest first; after six months of the simulated clock the
+    files are archived and no longer listed."""
+    runtime.clock.set(datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
+    runtime.clock.freeze(True)
+    older = place_file(client, "test", transaction_type="835")
+    runtime.clock.advance(timedelta(days=1))
+    newer = place_file(client, "test", transaction_type="835")
+
+    def listed() -> list[str]:
+        answer = soap_call(
+            client, "test", "BatchResultsRetrievalTransaction", file_list(), user_id=carol
+        )
+        assert answer.payload is not None
+        return [f.findtext("PayloadID") or "" for f in ElementTree.fromstring(answer.payload)]
+
+    assert listed() == [older["file_id"], newer["file_id"]]
+    ask = fields("X12_835_Response_005010X221A1", payload_id=older["file_id"])
+    retrieved = soap_call(client, "test", "BatchResultsRetrievalTransaction", ask, user_id=carol)
+    assert retrieved.error_code == "Success", retrieved.fields
+    assert listed() == [newer["file_id"], older["file_id"]]
+    runtime.clock.advance(timedelta(days=190))
+    assert listed() == []

@@ -129,7 +129,10 @@ def test_a_503_on_core_only(client: FlaskClient) -> None:
     through_api = upload(client, "test", "GINA01", [(build_837p(Submitter("S1")), "a.837")])
     assert through_api.status_code == 201
     entries = journal(client, "upload")
-    assert [(e["status"], e["fault_id"]) for e in entries] == [(503, rule["id"]), (201, None)]
+    assert [(e["channel"], e["status"], e["fault_id"]) for e in entries] == [
+        ("core", 503, rule["id"]),
+        ("api", 201, None),
+    ]
 
 
 def test_a_rejecting_999_fault_answers_a_real_time_request_with_it(client: FlaskClient) -> None:
@@ -144,9 +147,10 @@ def test_a_rejecting_999_fault_answers_a_real_time_request_with_it(client: Flask
 def test_every_core_call_is_journaled_with_its_provider(client: FlaskClient) -> None:
     answer = submit(client)
     [entry] = journal(client, "upload")
-    assert (entry["outcome"], entry["provider_id"], entry["tracking_number"], entry["status"]) == (
-        "ok",
-        PROVIDER,
-        answer.error_message,
-        200,
-    )
+    assert (
+        entry["channel"],
+        entry["outcome"],
+        entry["provider_id"],
+        entry["tracking_number"],
+        entry["status"],
+    ) == ("core", "ok", PROVIDER, answer.error_message, 200)

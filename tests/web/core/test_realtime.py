@@ -80,12 +80,16 @@ def test_the_real_time_271_is_the_batch_271(client: FlaskClient, runtime: Runtim
     assert without_control_numbers(answer.payload) == without_control_numbers(batch)
 
 
-def test_a_276_is_answered_with_a_277(client: FlaskClient) -> None:
-    answer = real_time(client, "test", build_276(submitter("test")), CLAIM_STATUS)
+@pytest.mark.parametrize("way", ["soap", "mime"])
+@pytest.mark.parametrize("site", ["test", "prod"])
+def test_a_276_is_answered_with_a_277(client: FlaskClient, site: str, way: str) -> None:
+    answer = real_time(client, site, build_276(submitter(site)), CLAIM_STATUS, way=way)
     assert answer.error_code == "Success", answer.fields
     assert answer.fields["PayloadType"] == "X12_277_Response_005010X212"
     assert answer.payload is not None
-    assert tagged(segments(answer.payload), "ST")[0][1] == "277"
+    reply = segments(answer.payload)
+    assert reply[0][15] == ("T" if site == "test" else "P")
+    assert tagged(reply, "ST")[0][1] == "277"
 
 
 def test_a_production_interchange_on_the_test_site_gets_its_ta1(client: FlaskClient) -> None:
