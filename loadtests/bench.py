@@ -47,7 +47,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from http.client import HTTPConnection, HTTPException
@@ -276,12 +276,17 @@ def drive(job: Job) -> Tally:
 
 def run_clients(job: Job) -> Tally:
     """The job in ``CLIENT_PROCESSES`` processes at once; their tallies added up."""
-    return _in_processes(drive, job)
+    return run_jobs([job] * CLIENT_PROCESSES)
 
 
-def _in_processes(work: Callable[[T], Tally], argument: T) -> Tally:
-    with multiprocessing.get_context("spawn").Pool(CLIENT_PROCESSES) as pool:
-        tallies = pool.map(work, [argument] * CLIENT_PROCESSES)
+def run_jobs(jobs: Sequence[Job]) -> Tally:
+    """Each job in a client process of its own, all at once; their tallies added up."""
+    return _in_processes(drive, jobs)
+
+
+def _in_processes(work: Callable[[T], Tally], arguments: Sequence[T]) -> Tally:
+    with multiprocessing.get_context("spawn").Pool(len(arguments)) as pool:
+        tallies = pool.map(work, arguments)
     total = Tally()
     for tally in tallies:
         total.merge(tally)
@@ -469,6 +474,12 @@ def processed_rate(server: ServerProcess, request: Request, seconds: float) -> P
     return Processed(tally.done, tally.seconds, drain_seconds(server), _errors(tally))
 
 
+def spread_rate(ports: Sequence[int], request: Request, seconds: float) -> Tally:
+    """As :func:`rate`, each client process driving the next of several hosts in turn."""
+    hosts = [ports[number % len(ports)] for number in range(CLIENT_PROCESSES)]
+    return run_jobs([Job(port, request, _connections(), seconds) for port in hosts])
+
+
 def upload(path: str, content: bytes, authorization: str | None = None) -> Request:
     body, content_type = upload_form("837P", content)
     return Request("POST", path, body, content_type, authorization)
@@ -544,7 +555,7 @@ def beside_hello(bare: ServerProcess, server: ServerProcess, small: bytes, secon
         slot_seconds=TURN_SECONDS,
         think=PACED_THINK_SECONDS,
     )
-    return _in_processes(drive_rotation, rotation)
+    return _in_processes(drive_rotation, [rotation] * CLIENT_PROCESSES)
 
 
 @dataclass(frozen=True)
@@ -846,7 +857,20 @@ def print_table(rows: list[Figure]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--seconds", type=float, default=8.0, help="per figure (default 8)")
+    parser.add_argument(
+        "--database",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="postgresql: SQLite beside PostgreSQL on one host, then two hosts on one "
+        "PostgreSQL database (loadtests/bench_databases.py), instead of the figures above",
+    )
     options = parser.parse_args()
+    if options.database == "postgresql":
+        # Imported here: that module builds on this one's client and requests.
+        from loadtests.bench_databases import compare_databases
+
+        compare_databases(options.seconds)
+        return
     started = time.monotonic()
     load_before = os.getloadavg()[0]
     log("building the 5 KB and 16 MB 837P files")

@@ -26,6 +26,7 @@ from typing import Any
 import requests
 from locust import HttpUser, between, events, task
 from locust.env import Environment
+from locust.runners import WorkerRunner
 
 from loadtests.payloads import (
     MAX_FILE_BYTES,
@@ -99,6 +100,13 @@ def add_options(parser: Any, **_kwargs: Any) -> None:
         default=False,
         help="Add fault rules (5%% 503 with Retry-After, slow downloads) at test start.",
     )
+    group.add_argument(
+        "--posc-hosts",
+        env_var="POSC_SIM_LOAD_HOSTS",
+        default="",
+        help="Comma-separated root URLs of several hosts of one simulator; the users are "
+        "spread over them, round robin (default: --host alone).",
+    )
 
 
 @dataclass(frozen=True)
@@ -110,6 +118,7 @@ class LoadSettings:
     accounts: int
     kinds: tuple[str, ...]
     faults: bool
+    hosts: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, environment: Environment) -> LoadSettings:
@@ -132,6 +141,7 @@ class LoadSettings:
             accounts=options.posc_accounts,
             kinds=kinds,
             faults=options.posc_faults,
+            hosts=root_urls(options.posc_hosts),
         )
 
     def account(self, number: int) -> str:
@@ -140,6 +150,30 @@ class LoadSettings:
 
     def account_ids(self) -> list[str]:
         return [self.account(number) for number in range(self.accounts)]
+
+    def host(self, user_index: int, default: str) -> str:
+        """The host of the ``user_index``-th user of the whole run: round the hosts, in turn."""
+        return self.hosts[user_index % len(self.hosts)] if self.hosts else default
+
+
+def root_urls(text: str) -> tuple[str, ...]:
+    """The URLs of a comma-separated list, without a trailing slash (paths start with one)."""
+    return tuple(url.strip().rstrip("/") for url in text.split(",") if url.strip())
+
+
+def run_wide_index(environment: Environment, number: int) -> int:
+    """The ``number``-th user of this process, numbered across the whole run.
+
+    Locust hands the users to its workers in turn, so with W workers the user ``n`` of worker
+    ``i`` is about the ``n * W + i``-th of the run: hosts taken round robin by this number get
+    users evenly whatever the worker count. A single process numbers its users as they come.
+    """
+    runner = environment.runner
+    if not isinstance(runner, WorkerRunner):
+        return number
+    options = environment.parsed_options
+    workers = max(1, options.expect_workers if options is not None else 1)
+    return number * workers + max(0, runner.worker_index)
 
 
 # -- requests -------------------------------------------------------------------------------
@@ -248,7 +282,11 @@ class PortalUser(HttpUser):
 
     def on_start(self) -> None:
         self.settings = LoadSettings.of(self.environment)
-        self.user_id = self.settings.account(next(_account_numbers))
+        number = next(_account_numbers)
+        self.user_id = self.settings.account(number)
+        self.client.base_url = self.settings.host(
+            run_wide_index(self.environment, number), self.client.base_url
+        )
         self.site_path = f"/{self.settings.site}"
 
 

@@ -21,8 +21,9 @@ from simulator.app import create_app
 from simulator.control.seeding import seed_unseeded_sites
 from simulator.runtime import Runtime
 from simulator.settings import Settings
+from simulator.testing.postgres import running_server
 from simulator.testing.simulator import FAST_HASH, BufferedClient
-from tests.databases import DatabaseFactory, running_server
+from tests.databases import DatabaseFactory
 from tests.pyx12_judge import pyx12_accepts  # noqa: F401  (a fixture for every test)
 
 

@@ -2,8 +2,9 @@
 
 The PostgreSQL server is the one ``POSC_SIM_TEST_DATABASE_URL`` names (any database there; the
 account must be allowed to create databases), or else one started from the ``pgserver`` wheel,
-which ships PostgreSQL 16, so a machine with nothing but Python runs these tests too. The
-pytest-xdist workers of one run share that server.
+which ships PostgreSQL 16, so a machine with nothing but Python runs these tests too
+(:mod:`simulator.testing.postgres`, which the benchmark uses too). The pytest-xdist workers of
+one run share that server.
 
 Each test gets a database of its own, copied from a template that already holds the newest
 schema (``CREATE DATABASE ... TEMPLATE``), and dropped after the test. Copying takes half a
@@ -13,76 +14,25 @@ the current test runs.
 
 from __future__ import annotations
 
-import os
 import secrets
-from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.pool import NullPool
 
 from simulator.store.database import make_engine
 from simulator.store.migrate import head_revision, upgrade
+from simulator.testing.postgres import (
+    admin_engine,
+    create_database,
+    database_url,
+    drop_database,
+)
 
-TEST_DATABASE_ENV = "POSC_SIM_TEST_DATABASE_URL"
 DATABASES = ("sqlite", "postgresql")
 # Any fixed number: the key of the advisory lock under which one worker builds the template.
 TEMPLATE_LOCK = 7_384_001
-# Durability is not what tests check; without it every commit of every test is cheaper.
-FAST_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
-
-
-def database_url(server_url: str, name: str) -> str:
-    """The SQLAlchemy URL (psycopg 3) of database ``name`` on the server of ``server_url``."""
-    url = make_url(server_url).set(drivername="postgresql+psycopg", database=name)
-    return url.render_as_string(hide_password=False)
-
-
-@contextmanager
-def running_server(folder: Path) -> Iterator[str]:
-    """The URL of the PostgreSQL to test against: the one named outside, or one started here.
-
-    Every process of a run passing the same ``folder`` shares one server; the last to leave
-    stops it and deletes the folder.
-    """
-    named = os.environ.get(TEST_DATABASE_ENV)
-    if named:
-        yield named
-        return
-    import pgserver
-
-    server = pgserver.get_server(folder, cleanup_mode="delete")
-    try:
-        url: str = server.get_uri()
-        _tune(url)
-        yield url
-    finally:
-        server.cleanup()
-
-
-def _tune(server_url: str) -> None:
-    with _admin(server_url) as admin, admin.connect() as connection:
-        for name, value in FAST_SETTINGS.items():
-            connection.execute(text(f"ALTER SYSTEM SET {name} = '{value}'"))
-        connection.execute(text("SELECT pg_reload_conf()"))
-
-
-@contextmanager
-def _admin(server_url: str) -> Iterator[Engine]:
-    """An engine on the server's maintenance database, outside transactions (CREATE DATABASE)."""
-    engine = create_engine(
-        database_url(server_url, make_url(server_url).database or "postgres"),
-        isolation_level="AUTOCOMMIT",
-        poolclass=NullPool,
-    )
-    try:
-        yield engine
-    finally:
-        engine.dispose()
 
 
 class DatabaseFactory:
@@ -96,7 +46,7 @@ class DatabaseFactory:
 
     def ensure_template(self) -> None:
         """Build the template once per server and schema, whichever worker comes first."""
-        with _admin(self.server_url) as admin, admin.connect() as connection:
+        with admin_engine(self.server_url) as admin, admin.connect() as connection:
             connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": TEMPLATE_LOCK})
             try:
                 if not _exists(connection, self.template):
@@ -132,17 +82,10 @@ class DatabaseFactory:
     def create(self, *, empty: bool = False) -> str:
         """A new database (with the schema, unless ``empty``); its SQLAlchemy URL."""
         name = f"posc_sim_test_{secrets.token_hex(6)}"
-        source = "template0" if empty else self.template
-        with _admin(self.server_url) as admin, admin.connect() as connection:
-            # FILE_COPY copies the folder: faster than WAL_LOG for a small database.
-            copy = f'CREATE DATABASE "{name}" TEMPLATE "{source}" STRATEGY FILE_COPY'
-            connection.execute(text(copy))
-        return database_url(self.server_url, name)
+        return create_database(self.server_url, name, "template0" if empty else self.template)
 
     def drop(self, url: str) -> None:
-        name = make_url(url).database
-        with _admin(self.server_url) as admin, admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        drop_database(self.server_url, str(make_url(url).database))
 
 
 def _exists(connection: Connection, name: str) -> bool:

@@ -37,7 +37,10 @@ def locust(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_load_test_modules_import() -> None:
-    modules = "loadtests.locustfile, loadtests.users, loadtests.shapes, loadtests.bench"
+    modules = (
+        "loadtests.locustfile, loadtests.users, loadtests.shapes, loadtests.bench, "
+        "loadtests.bench_databases"
+    )
     result = subprocess.run(
         [sys.executable, "-c", f"import {modules}"],
         cwd=ROOT,

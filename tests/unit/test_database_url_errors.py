@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from simulator.testing.postgres import database_url
 from simulator.testing.server import clean_env, free_port
-from tests.databases import DatabaseFactory, database_url
+from tests.databases import DatabaseFactory
 
 
 def start_on(url: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
