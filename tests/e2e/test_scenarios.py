@@ -83,7 +83,7 @@ def test_a_failing_expectation_fails_the_run(
         "{operation: login, outcome: account_locked}, got 0"
     )
     assert lines[2] == "       last journal entries:"
-    assert " profile user_id=SOMEONE status=200 outcome=ok" in lines[3]
+    assert " profile channel=api user_id=SOMEONE status=200 outcome=ok" in lines[3]
     assert lines[-1] == "scenarios: 0 passed, 1 failed, 1 errors"
     failing, erring = JUnitXml.fromfile(str(report))
     [case] = failing
