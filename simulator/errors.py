@@ -39,3 +39,9 @@ class InvalidRequestError(RefusalError):
 
 class NotFoundError(RefusalError):
     code = "not_found"
+
+
+class UnavailableError(RefusalError):
+    """The site cannot serve for a moment (its database takes no new connection): retry."""
+
+    code = "site_unavailable"

@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy.exc import OperationalError
 
 from simulator.clock import Clock
+from simulator.errors import UnavailableError
 from simulator.faults.service import FaultService
 from simulator.hashing import SecretHasher
 from simulator.meter import Meter
@@ -112,6 +113,8 @@ class Runtime:
             upgrade(self.database.engine)
         except OperationalError as error:  # unreachable server, wrong password, no database
             raise SettingsError(_unusable_database(self.database, error)) from None
+        except UnavailableError as error:  # a server that is full or starting up
+            raise SettingsError(f"database_url: {error.message}") from None
         with self.database.exclusive(SETUP_LOCK) as session:
             if session.get(ServerState, SERVER_STATE_ID) is None:
                 session.add(

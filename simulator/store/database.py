@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, ExceptionContext
 from sqlalchemy.orm import Session, sessionmaker
 
+from simulator.errors import UnavailableError
 from simulator.settings import with_driver
 
 try:
@@ -35,6 +36,17 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # What a request may hold at once: its write transaction, and a read of the clock or the
 # fault rules made inside it on a connection of its own.
 CONNECTIONS_PER_THREAD = 3
+# PostgreSQL's refusals of a new connection that mean "not now": too many connections (to the
+# server or for the role), and a server starting up or shutting down. libpq reports a refused
+# connection with its message only (no SQLSTATE), so the server's sentences are matched too.
+BUSY_SQLSTATES = frozenset({"53300", "57P03"})
+BUSY_MESSAGES = (
+    "too many clients",
+    "too many connections",
+    "connection slots are reserved",
+    "the database system is starting up",
+    "the database system is shutting down",
+)
 
 # What the domain holds while a unit of work runs and hands on to the query modules: a session
 # of :meth:`Database.transaction` or :meth:`Database.reading`, or a bare connection of
@@ -57,16 +69,40 @@ def make_engine(url: str, threads: int = 4) -> Engine:
     connection would wait for a second until the pool's timeout.
     """
     if not url.startswith("sqlite"):
-        return create_engine(
+        server = create_engine(
             with_driver(url),
             pool_pre_ping=True,
             pool_size=threads,
             max_overflow=threads * (CONNECTIONS_PER_THREAD - 1),
         )
+        event.listen(server, "handle_error", _refuse_while_busy)
+        return server
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
     event.listen(engine, "connect", _configure_sqlite_connection)
     event.listen(engine, "begin", _begin_sqlite_transaction)
     return engine
+
+
+def _refuse_while_busy(context: ExceptionContext) -> None:
+    """A server that takes no new connection now leaves the site unavailable for a moment.
+
+    Several hosts, each with its pools, can ask PostgreSQL for more connections than its
+    ``max_connections``; the request that finds it full is a 503 its client may retry, not an
+    unexpected error with a traceback.
+    """
+    reason = context.original_exception
+    if context.connection is None and _is_busy(reason):
+        said = str(reason).strip().splitlines()[0]
+        raise UnavailableError(
+            f"The database takes no new connection now ({said}); try again in a moment."
+        ) from reason
+
+
+def _is_busy(refusal: BaseException) -> bool:
+    said = str(refusal)
+    return getattr(refusal, "sqlstate", None) in BUSY_SQLSTATES or any(
+        sentence in said for sentence in BUSY_MESSAGES
+    )
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:

@@ -27,13 +27,14 @@ from urllib.parse import parse_qs
 
 from flask import Flask, Response, current_app, has_request_context, request
 
+from simulator.errors import UnavailableError
 from simulator.faults.actions import ActsIn, kinds
 from simulator.faults.scope import NO_REQUEST, RequestScope, current, declare, serving
 from simulator.faults.service import FaultService, FiredFault, fired_rule
 from simulator.portal.journal import Journal, JournalEvent
 from simulator.web.journaling import JOURNALED_KEY
 from simulator.web.operations import table_of
-from simulator.web.refusals import RefusalAnswer, answer
+from simulator.web.refusals import RefusalAnswer, answer, status_of
 from simulator.web.wsgi import StartResponse
 from simulator.work import unit_of_work
 
@@ -68,9 +69,13 @@ class TransportFaults:
         environ[MIDDLEWARE_KEY] = self
         with unit_of_work(), serving(NO_REQUEST):
             fired_rule.set(None)
-            if not self.faults.rules_exist():  # most requests: no rule, nothing to look up
-                return self.app(environ, start_response)
-            return self._serve(environ, start_response)
+            try:
+                if not self.faults.rules_exist():  # most requests: no rule, nothing to look up
+                    return self.app(environ, start_response)
+                return self._serve(environ, start_response)
+            except UnavailableError as error:  # the fault rules could not be read: retry later
+                refusal = RefusalAnswer(error.code, error.message, status_of(error))
+                return self._refusal(environ, refusal)(environ, start_response)
 
     def _serve(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         entry = self.operations.for_environ(environ)
