@@ -17,15 +17,13 @@ next one.
 
 from __future__ import annotations
 
-import logging
-import threading
 from dataclasses import dataclass
 
 from sqlalchemy import event
 
 from simulator.store.database import Database
+from simulator.store.rounds import Rounds
 
-LOG = logging.getLogger(__name__)
 CHECKPOINT_SECONDS = 1.0
 
 
@@ -55,14 +53,12 @@ def checkpoint(database: Database) -> CheckpointResult:
     return CheckpointResult(bool(busy), log_pages, checkpointed)
 
 
-class Checkpointer:
+class Checkpointer(Rounds):
     """A daemon thread that checkpoints a SQLite database's log, in place of its commits."""
 
     def __init__(self, database: Database, interval_seconds: float = CHECKPOINT_SECONDS) -> None:
+        super().__init__("wal-checkpoint", lambda: checkpoint(database), interval_seconds)
         self._database = database
-        self._interval = interval_seconds
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="wal-checkpoint", daemon=True)
 
     @staticmethod
     def wanted(database: Database) -> bool:
@@ -77,15 +73,4 @@ class Checkpointer:
         """
         event.listen(self._database.engine, "connect", _no_checkpoint_on_commit)
         self._database.engine.dispose()
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self._interval):
-            try:
-                checkpoint(self._database)
-            except Exception:
-                LOG.exception("the checkpoint of the write-ahead log failed; it runs again later")
+        super().start()

@@ -9,8 +9,6 @@ row, so the metrics of every worker report the same totals.
 
 from __future__ import annotations
 
-import logging
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,8 +18,8 @@ from sqlalchemy import select, union, update
 
 from simulator.store.database import Database
 from simulator.store.models import SERVER_STATE_ID, BatchFile, ResponseFile, ServerState
+from simulator.store.rounds import Rounds
 
-LOG = logging.getLogger(__name__)
 TEMPORARY_SUFFIX = ".tmp"
 KEYS_PER_QUERY = 500
 
@@ -117,29 +115,14 @@ def _remove(paths: list[Path]) -> tuple[int, int]:
     return removed, size
 
 
-class Sweeper:
-    """A daemon thread that sweeps every ``interval_seconds`` until stopped."""
+class Sweeper(Rounds):
+    """Sweeps every ``interval_seconds`` until stopped."""
 
     def __init__(
         self, database: Database, root: Path, grace_seconds: float, interval_seconds: float
     ) -> None:
-        self._database = database
-        self._root = root
-        self._grace = grace_seconds
-        self._interval = interval_seconds
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="orphan-sweep", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self._interval):
-            try:
-                sweep_orphans(self._database, self._root, self._grace)
-            except Exception:
-                LOG.exception("the orphan sweep hit an error; it runs again later")
+        super().__init__(
+            "orphan-sweep",
+            lambda: sweep_orphans(database, root, grace_seconds),
+            interval_seconds,
+        )
