@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tempfile
+import uuid
 from pathlib import Path
 
 import psutil
@@ -31,10 +33,12 @@ def postgres_processes(folder: Path) -> list[psutil.Process]:
 
 
 def test_a_setting_that_takes_a_restart_is_in_force_and_the_server_still_stops(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv(TEST_DATABASE_ENV, raising=False)  # a server of this test's own
-    folder = tmp_path / "postgres"
+    # Outside pytest's temporary folder, which each test worker makes private to its user
+    # again while it starts: a server running as another user could not reach it.
+    folder = Path(tempfile.gettempdir()) / f"posc-sim-postgres-{uuid.uuid4().hex[:12]}"
     settings = {"max_connections": "150", "synchronous_commit": "off"}
     with running_server(folder, settings) as server_url:
         assert show(server_url, "max_connections") == "150"
