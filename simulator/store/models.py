@@ -231,7 +231,9 @@ class ResponseFile(Base):
         Index(
             "ix_response_files_by_type", "site", "provider_pk", "transaction_type", "available_at"
         ),
-        Index("ix_response_files_batch", "site", "batch_id"),
+        # A batch's files, read by every status poll: batch IDs are unique across sites, so the
+        # batch alone leads (an index led by the site served no query that names only the batch).
+        Index("ix_response_files_batch", "batch_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
