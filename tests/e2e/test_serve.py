@@ -5,6 +5,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from http.client import HTTPConnection
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,28 @@ def test_serve_runs_both_sites_with_demo_data(live_server: Callable[..., LiveSer
     assert "Welcome#2026" in printed
     assert "Security answers (forgotten password): " in printed
     assert "In what city were you born? Worcester" in printed
+
+
+def test_a_client_keeps_its_connection_from_request_to_request(
+    live_server: Callable[..., LiveServer],
+) -> None:
+    """HTTP/1.1 clients (requests, zeep, Locust) reuse their connection: each answer keeps it
+    open, so a request costs no new connection and a client stays with the worker it reached."""
+    server = live_server("--workers", "2")
+    host, port = server.url.removeprefix("http://").split(":")
+    connection = HTTPConnection(host, int(port), timeout=10)
+    workers = set()
+    try:
+        for _ in range(5):
+            connection.request("GET", "/test/login")
+            answer = connection.getresponse()
+            answer.read()
+            assert answer.status == 200
+            assert not answer.will_close, answer.getheader("Connection")
+            workers.add(answer.getheader("X-POSC-Worker"))
+    finally:
+        connection.close()
+    assert len(workers) == 1
 
 
 def test_a_restart_keeps_the_data_directory(
