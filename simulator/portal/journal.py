@@ -10,6 +10,7 @@ from simulator.clock import Clock
 from simulator.meter import Meter
 from simulator.store import journal as stored
 from simulator.store.database import Database, Executor
+from simulator.store.groups import GroupCommit
 
 DEFAULT_LIMIT = 1000
 # What a request's own write transaction also records: the request's journal entry, written
@@ -64,6 +65,9 @@ class Journal:
         self._clock = clock
         self._enabled = enabled
         self._max_entries = max_entries
+        # An entry written on its own (a status poll's, after the answer) is committed with the
+        # entries of the other threads of this process that write meanwhile.
+        self._alone = GroupCommit[dict[str, Any]](database, self._add_all)
 
     def record(self, event: JournalEvent, session: Executor | None = None) -> None:
         """Count and add an entry in ``session``'s write transaction, or in one of its own."""
@@ -87,15 +91,14 @@ class Journal:
         back counts it once the answer stands."""
         if not self._enabled:
             return
-        if session is None:
-            with self._database.writing() as own:
-                self._add(own, event)
-        else:
-            self._add(session, event)
-
-    def _add(self, executor: Executor, event: JournalEvent) -> None:
         values = {"at": self._clock.now(), **_as_dict(event)}
-        stored.add_entry(executor, values, self._max_entries)
+        if session is None:
+            self._alone.write(values)
+        else:
+            self._add_all(session, [values])
+
+    def _add_all(self, executor: Executor, entries: list[dict[str, Any]]) -> None:
+        stored.add_entries(executor, entries, self._max_entries)
 
     def entries(self, query: JournalQuery) -> list[dict[str, Any]]:
         """Matching entries, oldest first; ``since`` is the last ``seq`` already seen."""

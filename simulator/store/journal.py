@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from simulator.store.database import Executor, connection_of
 from simulator.store.models import JournalEntry
 
 FILTERS = ("site", "channel", "operation", "user_id", "provider_id", "tracking_number")
-_ADD_ENTRY = insert(JournalEntry).returning(JournalEntry.seq)  # built once: every request adds
+# Built once: every request adds an entry.
+_ADD_ENTRIES = insert(JournalEntry)
+_LAST_SEQ = select(func.max(JournalEntry.seq))
 
 
-def add_entry(executor: Executor, values: Mapping[str, Any], max_entries: int) -> None:
-    """Add an entry in the caller's write transaction; past ``max_entries`` the oldest go."""
+def add_entries(executor: Executor, entries: Sequence[Mapping[str, Any]], max_entries: int) -> None:
+    """Add entries, in order, in the caller's write transaction; past ``max_entries`` the
+    oldest go."""
     connection = connection_of(executor)
-    seq = connection.execute(_ADD_ENTRY, dict(values)).scalar_one()
+    connection.execute(_ADD_ENTRIES, [dict(values) for values in entries])
+    seq = connection.execute(_LAST_SEQ).scalar_one()
     if seq > max_entries:
         connection.execute(delete(JournalEntry).where(JournalEntry.seq <= seq - max_entries))
 
