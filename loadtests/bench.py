@@ -4,8 +4,9 @@
 
 Run it from the project root. Every server is a subprocess on a free loopback port, served by
 gunicorn the way posc-sim serves itself (gthread, the same workers and threads), and stopped by
-its PID when its figures are taken. The baseline is ``loadtests/bare_apps.py``: a hello world,
-and an endpoint that only saves the uploaded file.
+its PID when its figures are taken. ``POSC_SIM_WORKERS`` and ``POSC_SIM_THREADS`` in the
+environment give both servers another worker model, to measure it. The baseline is
+``loadtests/bare_apps.py``: a hello world, and an endpoint that only saves the uploaded file.
 
 The client is this module's own: a few processes (multiprocessing) of threads, each thread
 holding one keep-alive ``http.client`` connection and repeating one request as fast as the
@@ -71,7 +72,7 @@ from loadtests.payloads import (
 )
 from loadtests.wrk_driver import WrkRequest, WrkResult, run_wrk, wrk_installed
 from simulator.loadtest import start_posc_sim
-from simulator.settings import Settings
+from simulator.settings import load_settings
 from simulator.testing.server import HOST as LOOPBACK
 from simulator.testing.server import ServerProcess, free_port
 from simulator.web.core.envelope import Kind
@@ -99,7 +100,14 @@ TURN_SECONDS = 1.0
 LATENCY_GOAL = 2.0  # at most twice the hello world's p99
 WRK_CONNECTIONS = 16
 DRAIN_POLL_SECONDS = 0.05
-SERVER = Settings()  # the workers and threads posc-sim runs with by default
+# The worker model both servers run with: posc-sim's defaults, or the POSC_SIM_WORKERS and
+# POSC_SIM_THREADS of this process's environment, to measure another one.
+SHAPE = {
+    name: os.environ[name]
+    for name in ("POSC_SIM_WORKERS", "POSC_SIM_THREADS")
+    if name in os.environ
+}
+SERVER = load_settings(environ=SHAPE)
 
 
 @dataclass(frozen=True)
@@ -412,7 +420,7 @@ def start_bare(folder: Path) -> ServerProcess:
 def start_simulator(folder: Path, *, journal: bool) -> ServerProcess:
     """``posc-sim serve`` with the journal on or off, and the benchmark's login on the test site."""
     name = "journal-on" if journal else "journal-off"
-    server = start_posc_sim(folder / name / "data", journal=journal)
+    server = start_posc_sim(folder / name / "data", journal=journal, shape=SHAPE)
     with ControlClient(server.url) as control:
         control.create_user(SITE, USER_ID, PASSWORD, [PROVIDER_ID])
     return server

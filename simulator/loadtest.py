@@ -55,13 +55,18 @@ TIMESPAN = re.compile(r"^(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s?)?$")
 
 
 def start_posc_sim(
-    data_dir: Path, *, journal: bool, database_url: str | None = None
+    data_dir: Path,
+    *,
+    journal: bool,
+    database_url: str | None = None,
+    shape: Mapping[str, str] | None = None,
 ) -> SimulatorServer:
     """``posc-sim serve`` as a load test meets it: default workers, the real password hash.
 
-    Its database is SQLite in ``data_dir``, or the one ``database_url`` names.
+    Its database is SQLite in ``data_dir``, or the one ``database_url`` names; ``shape`` holds
+    other settings by their environment names (``POSC_SIM_THREADS``...), to measure them.
     """
-    settings = {"POSC_SIM_JOURNAL_ENABLED": str(journal).lower()}
+    settings = {**(shape or {}), "POSC_SIM_JOURNAL_ENABLED": str(journal).lower()}
     if database_url:
         settings["POSC_SIM_DATABASE_URL"] = database_url
     try:
