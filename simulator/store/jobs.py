@@ -68,19 +68,23 @@ class JobBatch:
     files: tuple[tuple[str, str], ...]  # each file's name and blob key
 
 
+# The job a worker would take: the oldest due, or one whose lease ran out.
+_CLAIMABLE = (
+    select(Job.id)
+    .where(
+        or_(
+            and_(Job.state == "queued", Job.run_after <= bindparam("now")),
+            and_(Job.state == "running", Job.claimed_at < bindparam("stale")),
+        )
+    )
+    .order_by(Job.id)
+    .limit(1)
+)
+
+
 def _claim_statement(skip_locked: bool) -> Update:
     """One atomic statement that takes a job; built once, with the times as parameters."""
-    candidate = (
-        select(Job.id)
-        .where(
-            or_(
-                and_(Job.state == "queued", Job.run_after <= bindparam("now")),
-                and_(Job.state == "running", Job.claimed_at < bindparam("stale")),
-            )
-        )
-        .order_by(Job.id)
-        .limit(1)
-    )
+    candidate = _CLAIMABLE
     if skip_locked:
         candidate = candidate.with_for_update(skip_locked=True)
     return (
@@ -174,6 +178,11 @@ class JobQueue:
         The same transaction reserves ``numbers`` of the job's site's counters.
         """
         moment = {"now": now, "wall": wall, "stale": wall - self._lease, "worker": worker}
+        # Looked for first with a read: most looks of an idle worker find nothing, and a write
+        # transaction would queue them among the writers of every request for nothing.
+        with self._database.connected() as connection:
+            if connection.execute(_CLAIMABLE, moment).first() is None:
+                return None
         with self._database.transaction() as session:
             row = session.connection().execute(self._claim, moment).first()
             if row is None:

@@ -7,6 +7,7 @@ import sys
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
@@ -25,6 +26,22 @@ def test_a_job_is_claimed_by_one_worker_only(client: FlaskClient, runtime: Runti
     first = runtime.processor.claim("worker-a")
     assert first is not None
     assert runtime.processor.claim("worker-b") is None
+
+
+def test_looking_for_a_job_when_none_is_due_takes_no_write_turn(
+    client: FlaskClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An idle worker looks every quarter second: it must not queue among the writers."""
+    create_user(client, "test", "ALICE01")
+    writes = []
+    transaction = runtime.database.transaction
+    monkeypatch.setattr(runtime.database, "transaction", lambda: writes.append(1) or transaction())
+    assert runtime.processor.claim("idle") is None
+    assert writes == []
+    upload(client, "test", "ALICE01", [(b"ISA*x~", "x.txt")])
+    writes.clear()
+    assert runtime.processor.claim("idle") is not None
+    assert writes == [1]
 
 
 def test_a_job_abandoned_by_a_dead_worker_is_finished(
