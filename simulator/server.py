@@ -64,10 +64,11 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
         "bind": bind_address(settings.host, settings.port),
         "workers": settings.workers,
         "threads": settings.threads,
-        # As many idle keep-alive connections as threads, beside the connections being served:
-        # gunicorn keeps a connection alive only while it holds fewer than connections minus
-        # threads, so with no more connections than threads every answer closed its connection
-        # and each request of a client paid a new one (and could reach another worker).
+        # As many idle keep-alive connections as threads, beside the connections being served
+        # (see workers.py): gunicorn keeps a connection alive only while it holds fewer than
+        # connections minus threads, so with no more connections than threads every answer
+        # closed its connection, and each request of a client paid a new one (and could reach
+        # another worker).
         "worker_connections": 2 * settings.threads,
         "worker_class": deadline_thread_worker(settings.request_timeout_seconds),
         "timeout": 120,

@@ -13,10 +13,11 @@ probe within 5 s and never closed a stalled client; with the deadline alone, gun
 lingering close (two seconds each, in the worker's main loop) released the stalled clients one
 per worker every two seconds, and 3 of 40 probes waited 5 s; with that close taken out of the
 main loop (measured with a close that did not linger; the lingering now runs in a thread), 64
-threads and at most 64 connections per worker (so a busy worker leaves new connections to the
-others), every probe was answered (p50 3.7 ms, max 16 ms) and every stalled client was closed
-10.0 to 10.2 s after it stopped. The gevent worker served the probes too but took a patched
-interpreter under SQLite, scrypt and the job threads, so the threaded worker stays.
+threads and at most 64 connections in service per worker (so a busy worker leaves new
+connections to the others; idle keep-alive connections do not count), every probe was
+answered (p50 3.7 ms, max 16 ms) and every stalled client was closed 10.0 to 10.2 s after it
+stopped. The gevent worker served the probes too but took a patched interpreter under SQLite,
+scrypt and the job threads, so the threaded worker stays.
 """
 
 from __future__ import annotations
@@ -51,6 +52,22 @@ def deadline_thread_worker(seconds: float) -> type:
                 super().close()
 
     class DeadlineThreadWorker(ThreadWorker):  # type: ignore[misc]
+        @property
+        def worker_connections(self) -> int:
+            """Accept while fewer connections are served than there are threads.
+
+            gunicorn stops accepting at ``worker_connections``, idle keep-alive connections
+            included, and keeps a connection alive only below that figure minus the threads.
+            Idle keep-alive connections wait in the poller, not in a thread, so they are added
+            to the threads here: a busy worker still leaves new connections to the others, and
+            its clients keep their connections.
+            """
+            return int(self.cfg.threads) + len(getattr(self, "keepalived_conns", ()))
+
+        @worker_connections.setter
+        def worker_connections(self, _configured: int) -> None:
+            """gunicorn sets its configured figure at start; the figure above stands instead."""
+
         def accept(self, listener: socket.socket) -> None:
             try:
                 client, address = listener.accept()
