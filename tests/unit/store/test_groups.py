@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from simulator.store.database import Database
-from simulator.store.groups import GroupCommit
+from simulator.store.groups import GroupCommit, InterruptedRoundError
 
 WAIT_SECONDS = 10
 
@@ -58,6 +58,10 @@ class Gated:
         return len(self.group._queued)
 
 
+class Interrupt(BaseException):
+    """What a signal raises in the thread that leads a round."""
+
+
 def run_in_threads(gated: Gated, names: list[str]) -> dict[str, object]:
     """The first name leads a held round; the others queue behind it; what each one got."""
     results: dict[str, object] = {}
@@ -66,7 +70,7 @@ def run_in_threads(gated: Gated, names: list[str]) -> dict[str, object]:
         try:
             gated.group.write(name)
             results[name] = stored(gated.group._database, name)  # committed on return
-        except ValueError as error:
+        except (ValueError, InterruptedRoundError, Interrupt) as error:
             results[name] = error
 
     first = threading.Thread(target=write, args=(names[0],))
@@ -93,19 +97,41 @@ def test_threads_that_come_during_a_commit_share_the_next_and_return_committed(
     assert results == dict.fromkeys(names, True)
     assert gated.rounds[0] == ["lead"]
     assert sorted(gated.rounds[1]) == ["b", "c", "d", "e", "f"]
-    assert gated.group.rounds == 2
+    assert len(gated.rounds) == 2
 
 
-def test_a_failed_round_fails_each_of_its_threads_and_the_next_round_commits(
-    database: Database,
-) -> None:
+def test_a_bad_row_fails_only_its_own_thread(database: Database) -> None:
+    """A round that fails is written again row by row: the others' rows are committed."""
     gated = Gated(database)
     results = run_in_threads(gated, ["lead", "bad", "x", "y"])
     assert results["lead"] is True
-    assert all(isinstance(results[name], ValueError) for name in ("bad", "x", "y"))
-    assert not stored(database, "x")
+    assert isinstance(results["bad"], ValueError)
+    assert (results["x"], results["y"]) == (True, True)
+    assert sorted(gated.rounds[1]) == ["bad", "x", "y"]
     gated.group.write("after")  # the group is not left waiting for a leader
     assert stored(database, "after")
+
+
+def test_an_interrupted_round_fails_its_threads_and_leaves_the_group_a_leader(
+    database: Database,
+) -> None:
+    gated = Gated(database)
+    interrupted = threading.Event()
+
+    def write(connection: Connection, names: list[str]) -> None:
+        if "stop" in names and not interrupted.is_set():
+            interrupted.set()
+            raise Interrupt
+        gated.write(connection, names)
+
+    gated.group = GroupCommit[str](database, write)
+    results = run_in_threads(gated, ["lead", "stop", "x"])
+    assert results["lead"] is True
+    # The round's leader (the first of the two to queue) is interrupted; the other is told.
+    assert {type(results["stop"]), type(results["x"])} == {Interrupt, InterruptedRoundError}
+    gated.group.write("after")
+    assert stored(database, "after")
+    assert not stored(database, "x")
 
 
 def test_one_thread_at_a_time_commits_each_row_alone(database: Database) -> None:
@@ -130,7 +156,7 @@ def test_many_threads_writing_at_once_lose_no_row(database: Database) -> None:
         thread.start()
     for thread in threads:
         thread.join(WAIT_SECONDS)
+        assert not thread.is_alive()
     with database.connected() as connection:
         count = connection.execute(text("SELECT count(*) FROM items")).scalar_one()
     assert count == len(names)
-    assert group.rounds <= len(names)
