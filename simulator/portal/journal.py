@@ -91,14 +91,18 @@ class Journal:
         back counts it once the answer stands."""
         if not self._enabled:
             return
-        values = {"at": self._clock.now(), **_as_dict(event)}
+        values = _as_dict(event)
         if session is None:
             self._alone.write(values)
         else:
             self._add_all(session, [values])
 
     def _add_all(self, executor: Executor, entries: list[dict[str, Any]]) -> None:
-        stored.add_entries(executor, entries, self._max_entries)
+        """Stamped in the write transaction, so the entries' times follow their order."""
+        now = self._clock.now()
+        stored.add_entries(
+            executor, [{"at": now, **values} for values in entries], self._max_entries
+        )
 
     def entries(self, query: JournalQuery) -> list[dict[str, Any]]:
         """Matching entries, oldest first; ``since`` is the last ``seq`` already seen."""
