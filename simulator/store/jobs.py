@@ -180,7 +180,7 @@ class JobQueue:
         moment = {"now": now, "wall": wall, "stale": wall - self._lease, "worker": worker}
         # Looked for first with a read: most looks of an idle worker find nothing, and a write
         # transaction would queue them among the writers of every request for nothing.
-        with self._database.connected() as connection:
+        with self._database.glance() as connection:
             if connection.execute(_CLAIMABLE, moment).first() is None:
                 return None
         with self._database.transaction() as session:
