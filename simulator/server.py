@@ -65,10 +65,9 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
         "workers": settings.workers,
         "threads": settings.threads,
         # As many idle keep-alive connections as threads, beside the connections being served
-        # (see workers.py): gunicorn keeps a connection alive only while it holds fewer than
-        # connections minus threads, so with no more connections than threads every answer
-        # closed its connection, and each request of a client paid a new one (and could reach
-        # another worker).
+        # (see workers.py): gunicorn keeps at most this figure minus the threads alive, so with
+        # no more connections than threads it kept none, every answer closed its connection,
+        # and each request of a client paid a new one (and could reach another worker).
         "worker_connections": 2 * settings.threads,
         "worker_class": deadline_thread_worker(settings.request_timeout_seconds),
         "timeout": 120,

@@ -57,9 +57,9 @@ def deadline_thread_worker(seconds: float) -> type:
             """Accept while fewer connections are served than there are threads.
 
             gunicorn stops accepting at ``worker_connections``, idle keep-alive connections
-            included, and keeps a connection alive only below that figure minus the threads.
-            Idle keep-alive connections wait in the poller, not in a thread, so they are added
-            to the threads here: a busy worker still leaves new connections to the others, and
+            included, and keeps at most its configured figure minus the threads alive. Idle
+            keep-alive connections wait in the poller, not in a thread, so they are added to
+            the threads here: a busy worker still leaves new connections to the others, and
             its clients keep their connections.
             """
             return int(self.cfg.threads) + len(getattr(self, "keepalived_conns", ()))
