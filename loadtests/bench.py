@@ -417,10 +417,16 @@ def start_bare(folder: Path) -> ServerProcess:
     return server
 
 
-def start_simulator(folder: Path, *, journal: bool) -> ServerProcess:
-    """``posc-sim serve`` with the journal on or off, and the benchmark's login on the test site."""
+def start_simulator(
+    folder: Path, *, journal: bool, database_url: str | None = None
+) -> ServerProcess:
+    """``posc-sim serve`` with the journal on or off, on SQLite in ``folder`` or the database
+    ``database_url`` names, and the benchmark's login on the test site (already there on a
+    database another host made it in)."""
     name = "journal-on" if journal else "journal-off"
-    server = start_posc_sim(folder / name / "data", journal=journal, shape=SHAPE)
+    server = start_posc_sim(
+        folder / name / "data", journal=journal, database_url=database_url, shape=SHAPE
+    )
     with ControlClient(server.url) as control:
         control.create_user(SITE, USER_ID, PASSWORD, [PROVIDER_ID])
     return server
@@ -479,7 +485,7 @@ class Processed:
 
 def processed_rate(server: ServerProcess, request: Request, seconds: float) -> Processed:
     tally = rate(server.port, request, seconds)
-    return Processed(tally.done, tally.seconds, drain_seconds(server), _errors(tally))
+    return Processed(tally.done, tally.seconds, drain_seconds(server), error_note(tally))
 
 
 def spread_rate(ports: Sequence[int], request: Request, seconds: float) -> Tally:
@@ -682,12 +688,13 @@ def measure(folder: Path, seconds: float, small: bytes, big: bytes) -> Measureme
     )
 
 
-def _errors(tally: Tally) -> str:
+def error_note(tally: Tally) -> str:
+    """How many of the tally's requests failed, and the last failure; empty if none."""
     return f" ({tally.errors} errors, last: {tally.last_error[:80]})" if tally.errors else ""
 
 
-def _per_second(tally: Tally, unit: str) -> str:
-    return f"{tally.rate:,.0f} {unit}/s{_errors(tally)}"
+def per_second(tally: Tally, unit: str) -> str:
+    return f"{tally.rate:,.0f} {unit}/s{error_note(tally)}"
 
 
 def _median(tally: Tally) -> float:
@@ -695,7 +702,7 @@ def _median(tally: Tally) -> float:
 
 
 def _took(seconds: float, tally: Tally, what: str = "") -> str:
-    return f"{seconds:.2f} s{what}{_errors(tally)}"
+    return f"{seconds:.2f} s{what}{error_note(tally)}"
 
 
 def _ms(seconds: float) -> str:
@@ -709,8 +716,8 @@ def figures(found: Measurements, seconds: float) -> list[Figure]:
     serial = f"bench client, 1 connection, {BIG_UPLOADS} uploads one after another"
     bare_big, simulator_big = _median(found.bare_big), _median(found.simulator_big)
     return [
-        Figure("bare Flask hello world, GET /", _per_second(found.hello, "req"), rates),
-        Figure("bare Flask upload endpoint, 5 KB", _per_second(found.bare_small, "uploads"), rates),
+        Figure("bare Flask hello world, GET /", per_second(found.hello, "req"), rates),
+        Figure("bare Flask upload endpoint, 5 KB", per_second(found.bare_small, "uploads"), rates),
         *_processed("journal on", found.journal_on, found.bare_small.rate, rates),
         *_processed("journal off", found.journal_off, found.bare_small.rate, rates),
         Figure(
@@ -753,7 +760,7 @@ def _processed(journal: str, processed: Processed, bare_rate: float, driver: str
 
 def _rate_and_p99(label: str, tally: Tally, driver: str) -> list[Figure]:
     return [
-        Figure(label, _per_second(tally, "req"), driver),
+        Figure(label, per_second(tally, "req"), driver),
         Figure("  p99", f"{tally.percentile(0.99) * 1000:.0f} ms"),
     ]
 
@@ -803,7 +810,7 @@ def _calm(tally: Tally, seconds: float) -> list[Figure]:
         f"turns of {TURN_SECONDS:g} s, {3 * seconds:g} s"
     )
     hello = percentile(tally.requests.get(HELLO, []), 0.99)
-    rows = [Figure("calm pace, in turns: p99 of each", _errors(tally).strip() or "", driver)]
+    rows = [Figure("calm pace, in turns: p99 of each", error_note(tally).strip() or "", driver)]
     for kind in (HELLO, POLL, DOWNLOAD):
         latencies = tally.requests.get(kind, [])
         p99 = percentile(latencies, 0.99)

@@ -26,7 +26,7 @@ import os
 import secrets
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
@@ -43,18 +43,19 @@ from loadtests.bench import (
     USER_ID,
     Job,
     Tally,
+    error_note,
     log,
+    per_second,
     rate,
     run_clients,
     serving,
     simulator_upload,
     spread_rate,
+    start_simulator,
     status_request,
     wait_until_processed,
 )
-from loadtests.control import ControlClient
-from loadtests.payloads import PASSWORD, PROVIDER_ID, THINK_SECONDS, x12_file
-from simulator.loadtest import start_posc_sim
+from loadtests.payloads import THINK_SECONDS, x12_file
 from simulator.testing.postgres import (
     admin_engine,
     create_database,
@@ -79,12 +80,9 @@ class OneHost:
     paced_999: Tally
 
 
-def start_host(folder: Path, database_url: str | None) -> ServerProcess:
-    """``posc-sim serve`` (journal on, as by default) with the benchmark's login."""
-    server = start_posc_sim(folder / "data", journal=True, database_url=database_url)
-    with ControlClient(server.url) as control:
-        control.create_user(SITE, USER_ID, PASSWORD, [PROVIDER_ID])  # 409 on a shared database
-    return server
+def _host(folder: Path, database_url: str | None) -> Callable[[], ServerProcess]:
+    """How :func:`serving` starts a host here: journal on, as by default."""
+    return partial(start_simulator, folder, journal=True, database_url=database_url)
 
 
 def measure_one_host(server: ServerProcess, small: bytes, seconds: float) -> OneHost:
@@ -114,7 +112,7 @@ def measure_two_hosts(folder: Path, server_url: str, small: bytes, seconds: floa
     """Combined uploads/s of two hosts on one fresh database, the clients split between them."""
     with fresh_database(server_url) as database, ExitStack() as stack:
         hosts = [
-            stack.enter_context(serving(partial(start_host, folder / f"host-{n}", database)))
+            stack.enter_context(serving(_host(folder / f"host-{n}", database)))
             for n in range(HOSTS)
         ]
         return spread_rate([host.port for host in hosts], simulator_upload(small), seconds)
@@ -130,14 +128,14 @@ class Comparison:
 
 def measure(folder: Path, seconds: float) -> Comparison:
     small = x12_file("837P", SITE, USER_ID, SMALL_BYTES)
-    with serving(partial(start_host, folder / "sqlite", None)) as server:
+    with serving(_host(folder / "sqlite", None)) as server:
         log("SQLite, one host: uploads, status polls, upload to 999")
         sqlite = measure_one_host(server, small, seconds)
     log("starting PostgreSQL")
     with running_server(folder / "postgres", POSTGRES_SETTINGS) as server_url:
         with (
             fresh_database(server_url) as database,
-            serving(partial(start_host, folder / "postgresql", database)) as server,
+            serving(_host(folder / "postgresql", database)) as server,
         ):
             log("PostgreSQL, one host: uploads, status polls, upload to 999")
             postgresql = measure_one_host(server, small, seconds)
@@ -158,17 +156,13 @@ def describe(server_url: str) -> str:
     return f"PostgreSQL {version}, {', '.join(shown)}"
 
 
-def _errors(tally: Tally) -> str:
-    return f" ({tally.errors} errors: {tally.last_error[:60]})" if tally.errors else ""
-
-
 def _uploads(tally: Tally) -> str:
-    return f"{tally.rate:,.0f} uploads/s{_errors(tally)}"
+    return per_second(tally, "uploads")
 
 
 def _milliseconds(tally: Tally, share: float) -> str:
     value = tally.percentile(share)
-    return "n/a" if math.isnan(value) else f"{value * 1000:,.0f} ms{_errors(tally)}"
+    return "n/a" if math.isnan(value) else f"{value * 1000:,.0f} ms{error_note(tally)}"
 
 
 def rows(found: Comparison) -> list[tuple[str, str, str]]:

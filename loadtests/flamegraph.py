@@ -29,12 +29,11 @@ from loadtests.bench import (
     WRK_CONNECTIONS,
     rate,
     simulator_upload,
+    start_simulator,
     wait_until_processed,
 )
-from loadtests.control import ControlClient
-from loadtests.payloads import PASSWORD, PROVIDER_ID, upload_form, x12_file
+from loadtests.payloads import upload_form, x12_file
 from loadtests.wrk_driver import WrkRequest, run_wrk, wrk_installed
-from simulator.loadtest import start_posc_sim
 
 SAMPLES_PER_SECOND = 200
 SETTLE_SECONDS = 2  # py-spy attaches, the load starts; the recording outlasts the load
@@ -84,10 +83,8 @@ def main() -> None:
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="posc-sim-flame-") as name:
         folder = Path(name)
-        server = start_posc_sim(folder / "data", journal=True)
+        server = start_simulator(folder, journal=True)
         try:
-            with ControlClient(server.url) as control:
-                control.create_user(SITE, USER_ID, PASSWORD, [PROVIDER_ID])
             spy = record(
                 worker_pid(server.process.pid), options.seconds + SETTLE_SECONDS, options.output
             )
